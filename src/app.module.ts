@@ -1,0 +1,24 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { AppConfig } from './config/app-config';
+import { CoreModule, CoreOverrides } from './core.module';
+import { dataSourceOptions } from './database/data-source';
+import { OpsModule } from './ops/ops.module';
+import { SitesModule } from './sites/sites.module';
+import { TokensModule } from './tokens/tokens.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, overrides: CoreOverrides = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forRoot(config, overrides),
+        TypeOrmModule.forRoot(dataSourceOptions(config.database)),
+        SitesModule,
+        TokensModule,
+        OpsModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,77 @@
+import type { LogLevel as NestLogLevel, LoggerService } from '@nestjs/common';
+import { ConsoleLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyInstance } from 'fastify';
+import { AppModule } from './app.module';
+import { errorBodyFor } from './common/error.filter';
+import { ErrorFilter } from './common/error.filter';
+import type { AppConfig, LogLevel } from './config/app-config';
+import type { CoreOverrides } from './core.module';
+import { MetricsService } from './ops/metrics.service';
+
+const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
+  fatal: ['fatal'],
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+};
+
+export function createLogger(level: LogLevel): LoggerService {
+  return new ConsoleLogger({ json: true, logLevels: NEST_LEVELS[level] });
+}
+
+export interface CreateAppOptions extends CoreOverrides {
+  logger?: LoggerService | false;
+}
+
+/** Builds the HTTP application, fully initialised but not listening; shared by `serve`, tests and benchmarks. */
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.http.bodyLimitBytes,
+    trustProxy: config.http.trustProxy,
+    logger: false,
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
+    logger: options.logger ?? createLogger(config.logLevel),
+    abortOnError: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  configureFastify(fastify, app.get(MetricsService));
+  app.useGlobalFilters(new ErrorFilter());
+  SwaggerModule.setup('docs', app, buildOpenApi(app, config), { jsonDocumentUrl: 'docs/openapi.json' });
+  await app.init();
+  await fastify.ready();
+  return app;
+}
+
+export function buildOpenApi(app: NestFastifyApplication, config: AppConfig): OpenAPIObject {
+  const document = new DocumentBuilder()
+    .setTitle('PeerProof')
+    .setDescription('Human verification by proof-of-inference and liveness; drop-in siteverify.')
+    .setVersion('1')
+    .addServer(config.http.publicUrl)
+    .addBearerAuth()
+    .build();
+  return SwaggerModule.createDocument(app, document);
+}
+
+function configureFastify(fastify: FastifyInstance, metrics: MetricsService): void {
+  // Only JSON and form bodies are accepted; text/plain would otherwise reach validation as a string.
+  fastify.removeContentTypeParser('text/plain');
+  // Errors raised by Fastify itself (body parsing, limits) never reach Nest's filter.
+  fastify.setErrorHandler((error, request, reply) => {
+    const body = errorBodyFor(error, request.url);
+    void reply.status(body.statusCode).header('Cache-Control', 'no-store').send(body);
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions?.url ?? 'unmatched';
+    metrics.recordRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+}

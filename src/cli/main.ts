@@ -1,0 +1,39 @@
+import 'reflect-metadata';
+import * as fs from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { ConfigError, loadConfig } from '../config/app-config';
+import { DomainError } from '../common/domain-error';
+import { CliError } from './cli-error';
+import { openapiCommand } from './openapi.command';
+import { serve } from './serve.command';
+import { sitesCommand } from './sites.command';
+
+const home = process.env.PEERPROOF_HOME ?? process.cwd();
+const config = () => loadConfig(process.env, home);
+
+const program = new Command('peerproof')
+  .description('PeerProof: human verification without CAPTCHAs')
+  .version(JSON.parse(fs.readFileSync(`${home}/package.json`, 'utf8')).version)
+  .exitOverride()
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('run the HTTP service (configured by environment variables; see README)')
+  .action(() => serve(config()));
+program.addCommand(sitesCommand(config));
+program.addCommand(openapiCommand());
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
+  if (error instanceof ConfigError) {
+    process.stderr.write(`peerproof: ${error.message}\n`);
+    process.exit(78);
+  }
+  if (error instanceof CliError || error instanceof DomainError) {
+    process.stderr.write(`peerproof: error [${error.code}]: ${error.message}\n`);
+    process.exit(error instanceof CliError ? error.exitCode : 1);
+  }
+  process.stderr.write(`peerproof: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,29 @@
+import { Logger } from '@nestjs/common';
+import { createApp, createLogger } from '../bootstrap';
+import type { AppConfig } from '../config/app-config';
+import { DemoSiteService } from '../sites/demo-site.service';
+
+/** `peerproof serve`: the HTTP service until SIGINT/SIGTERM, then a graceful drain. */
+export async function serve(config: AppConfig): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  const app = await createApp(config, { logger });
+  app.enableShutdownHooks(['SIGINT', 'SIGTERM']);
+  await app.listen({ port: config.http.port, host: config.http.host });
+  const log = new Logger('serve');
+  const database = config.database.type === 'sqlite' ? `SQLite ${config.database.path}` : 'PostgreSQL';
+  log.log(`PeerProof listening on ${config.http.publicUrl} (${database})`);
+  if (config.demoSite) {
+    const demo = await app.get(DemoSiteService).ensure();
+    // The demo secret is printed on purpose: it only works for localhost and changes at every start.
+    process.stdout.write(
+      [
+        '',
+        `  Demo site (localhost only; the secret changes at every start):`,
+        `    sitekey: ${demo.sitekey}`,
+        `    secret:  ${demo.secret}`,
+        `  API docs:  ${config.http.publicUrl}/docs`,
+        '',
+      ].join('\n') + '\n',
+    );
+  }
+}

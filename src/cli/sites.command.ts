@@ -1,0 +1,125 @@
+import { Command, Option } from 'commander';
+import { NestFactory } from '@nestjs/core';
+import { Module, DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { z } from 'zod';
+import type { AppConfig } from '../config/app-config';
+import { CoreModule } from '../core.module';
+import { dataSourceOptions } from '../database/data-source';
+import { describeIssues } from '../common/zod-validation.pipe';
+import { DIFFICULTIES, VERIFICATION_LEVELS } from '../sites/site.entity';
+import { SiteResponseDto, createSiteSchema, sitekeyParamSchema } from '../sites/sites.dto';
+import { SitesModule } from '../sites/sites.module';
+import { SitesService } from '../sites/sites.service';
+import { CliError } from './cli-error';
+
+@Module({})
+class SitesCliModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: SitesCliModule,
+      imports: [CoreModule.forRoot(config), TypeOrmModule.forRoot(dataSourceOptions(config.database)), SitesModule],
+    };
+  }
+}
+
+async function withSites<T>(config: AppConfig, work: (sites: SitesService) => Promise<T>): Promise<T> {
+  const context = await NestFactory.createApplicationContext(SitesCliModule.forRoot(config), {
+    logger: ['fatal', 'error'],
+    abortOnError: false,
+  });
+  try {
+    return await work(context.get(SitesService));
+  } finally {
+    await context.close();
+  }
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new CliError('invalid-argument', describeIssues(result.error));
+  return result.data;
+}
+
+function printSite(site: SiteResponseDto & { secret?: string }): void {
+  const lines = [
+    `sitekey:    ${site.sitekey}`,
+    `name:       ${site.name}`,
+    `hostnames:  ${site.hostnames.join(', ')}`,
+    `level:      ${site.level}`,
+    `threshold:  ${site.scoreThreshold}`,
+    `difficulty: ${site.difficulty}`,
+  ];
+  if (site.secret) lines.push(`secret:     ${site.secret}`, '', 'Store the secret now: it is shown only once.');
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+export function sitesCommand(loadConfig: () => AppConfig): Command {
+  const sites = new Command('sites').description('manage the sites that may use this service');
+
+  sites
+    .command('create')
+    .description('register a site and print its sitekey and secret')
+    .requiredOption('--hostname <hostname...>', 'allowed hostname (repeatable; *.example.com for subdomains)')
+    .option('--name <name>', 'display name')
+    .addOption(
+      new Option('--level <level>', 'required verification level').choices(VERIFICATION_LEVELS).default('compute'),
+    )
+    .option('--score-threshold <number>', 'minimum score, 0..1', '0.5')
+    .addOption(new Option('--difficulty <difficulty>', 'inference difficulty').choices(DIFFICULTIES).default('normal'))
+    .option('--json', 'print JSON')
+    .action(async (options) => {
+      const dto = parse(createSiteSchema, {
+        name: options.name,
+        hostnames: options.hostname,
+        level: options.level,
+        scoreThreshold: Number(options.scoreThreshold),
+        difficulty: options.difficulty,
+      });
+      const site = await withSites(loadConfig(), (service) => service.create(dto));
+      if (options.json) process.stdout.write(JSON.stringify(site, null, 2) + '\n');
+      else printSite(site);
+    });
+
+  sites
+    .command('list')
+    .description('list sites (secrets are never shown)')
+    .option('--json', 'print JSON')
+    .action(async (options) => {
+      const list = await withSites(loadConfig(), (service) => service.list());
+      if (options.json) return void process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+      if (list.length === 0) return void process.stdout.write('no sites\n');
+      for (const site of list) {
+        process.stdout.write(
+          `${site.sitekey}  ${site.level.padEnd(8)}  ${site.name}  [${site.hostnames.join(', ')}]\n`,
+        );
+      }
+    });
+
+  sites
+    .command('rotate-secret')
+    .description('issue a new secret; the old one keeps working for SECRET_ROTATION_GRACE_SECONDS')
+    .argument('<sitekey>')
+    .option('--now', 'revoke the old secret immediately (for a leaked secret)')
+    .option('--json', 'print JSON')
+    .action(async (sitekey: string, options) => {
+      const key = parse(sitekeyParamSchema, sitekey);
+      const site = await withSites(loadConfig(), (service) =>
+        service.rotateSecret(key, { invalidatePrevious: options.now === true }),
+      );
+      if (options.json) process.stdout.write(JSON.stringify(site, null, 2) + '\n');
+      else printSite(site);
+    });
+
+  sites
+    .command('delete')
+    .description('delete a site and its unredeemed tokens')
+    .argument('<sitekey>')
+    .action(async (sitekey: string) => {
+      const key = parse(sitekeyParamSchema, sitekey);
+      await withSites(loadConfig(), (service) => service.remove(key));
+      process.stdout.write(`deleted ${key}\n`);
+    });
+
+  return sites;
+}

@@ -1,0 +1,136 @@
+import * as path from 'node:path';
+import { z } from 'zod';
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug';
+
+export type DatabaseConfig = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
+
+export interface AppConfig {
+  http: {
+    host: string;
+    port: number;
+    publicUrl: string;
+    bodyLimitBytes: number;
+    trustProxy: boolean;
+  };
+  database: DatabaseConfig;
+  dataDir: string;
+  modelsDir: string;
+  adminToken: string | null;
+  logLevel: LogLevel;
+  tokens: { ttlSeconds: number };
+  sites: { secretRotationGraceSeconds: number };
+  rateLimit: { perMinute: number };
+  demoSite: boolean;
+}
+
+/** Thrown when the environment cannot be turned into a config; lists every bad variable at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug'] as const;
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const boolean = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], 'must be true or false'))
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const httpUrl = z
+  .string()
+  .trim()
+  .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }))
+  .transform((v) => v.replace(/\/+$/, ''));
+
+const envSchema = z.object({
+  PORT: integer(0, 65535).default(8080),
+  HOST: z.string().trim().min(1, 'must not be empty').default('0.0.0.0'),
+  PUBLIC_URL: httpUrl.optional(),
+  DATABASE_URL: z.string().trim().min(1, 'must not be empty').optional(),
+  DATA_DIR: z.string().trim().min(1, 'must not be empty').default('./data'),
+  MODELS_DIR: z.string().trim().min(1, 'must not be empty').optional(),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters (or unset to disable the admin API)').optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`).default('info'),
+  TOKEN_TTL_SECONDS: integer(10, 3600).default(300),
+  SECRET_ROTATION_GRACE_SECONDS: integer(0, 7 * 24 * 3600).default(7200),
+  RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(600),
+  BODY_LIMIT_BYTES: integer(1024, 16 * 1024 * 1024).default(65536),
+  TRUST_PROXY: boolean.default(false),
+  DEMO_SITE: boolean.optional(),
+  NODE_ENV: z.string().optional(),
+});
+
+export function parseDatabaseUrl(url: string | undefined, dataDir: string): DatabaseConfig {
+  if (url === undefined) return { type: 'sqlite', path: path.join(dataDir, 'peerproof.sqlite') };
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (file.length === 0) throw new Error('sqlite: needs a file path, or :memory:');
+    return { type: 'sqlite', path: file };
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    try {
+      new URL(url);
+    } catch {
+      throw new Error('is not a valid postgres:// URL');
+    }
+    return { type: 'postgres', url };
+  }
+  throw new Error('must be sqlite:PATH or postgres://user:pass@host:port/db');
+}
+
+/**
+ * Builds the typed config from environment variables. Empty strings count as unset so that
+ * `PORT=` in an env file falls back to the default instead of failing.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, home = process.cwd()): AppConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${String(issue.path[0])}: ${issue.message}`);
+  }
+  let database: DatabaseConfig | undefined;
+  const dataDir = path.resolve(parsed.data?.DATA_DIR ?? './data');
+  try {
+    database = parseDatabaseUrl(parsed.data?.DATABASE_URL ?? (present.DATABASE_URL as string | undefined), dataDir);
+  } catch (error) {
+    problems.push(`DATABASE_URL: ${(error as Error).message}`);
+  }
+  if (problems.length > 0 || !parsed.success || !database) throw new ConfigError(problems);
+
+  const e = parsed.data;
+  const publicHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
+  return {
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      publicUrl: e.PUBLIC_URL ?? `http://${publicHost}:${e.PORT}`,
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      trustProxy: e.TRUST_PROXY,
+    },
+    database,
+    dataDir,
+    modelsDir: path.resolve(e.MODELS_DIR ?? path.join(home, 'models')),
+    adminToken: e.ADMIN_TOKEN ?? null,
+    logLevel: e.LOG_LEVEL,
+    tokens: { ttlSeconds: e.TOKEN_TTL_SECONDS },
+    sites: { secretRotationGraceSeconds: e.SECRET_ROTATION_GRACE_SECONDS },
+    rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE },
+    demoSite: e.DEMO_SITE ?? e.NODE_ENV !== 'production',
+  };
+}

@@ -1,0 +1,36 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { DataSourceOptions } from 'typeorm';
+import type { DatabaseConfig } from '../config/app-config';
+import { SiteEntity } from '../sites/site.entity';
+import { TokenEntity } from '../tokens/token.entity';
+import { SitesAndTokens1764300000000 } from './migrations/1764300000000-sites-and-tokens';
+
+export const ENTITIES = [SiteEntity, TokenEntity];
+export const MIGRATIONS = [SitesAndTokens1764300000000];
+
+/** TypeORM options for the configured database; migrations, never synchronize, build the schema. */
+export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
+  const common = {
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: true,
+    synchronize: false,
+    logging: false,
+  } as const;
+  if (database.type === 'postgres') {
+    return { ...common, type: 'postgres', url: database.url, extra: { max: 10 } };
+  }
+  if (database.path !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(database.path)), { recursive: true });
+  return {
+    ...common,
+    type: 'better-sqlite3',
+    database: database.path,
+    enableWAL: database.path !== ':memory:',
+    // Foreign keys are off by default in SQLite; cascades rely on them.
+    prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+      db.pragma('foreign_keys = ON');
+      db.pragma('synchronous = NORMAL');
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { Clock } from '../adapters/clock.adapter';
+import { CryptoAdapter } from '../adapters/crypto.adapter';
+import { APP_CONFIG } from '../config/app-config';
+import type { AppConfig } from '../config/app-config';
+import { NotFoundError } from '../common/domain-error';
+import { SECRET_BYTES, SECRET_PREFIX, SITEKEY_BYTES, SITEKEY_PREFIX } from '../protocol/keys';
+import { SiteEntity } from './site.entity';
+import {
+  CreateSiteDto,
+  RotateSecretDto,
+  SiteResponseDto,
+  SiteWithSecretDto,
+  UpdateSiteDto,
+  toSiteResponse,
+} from './sites.dto';
+
+@Injectable()
+export class SitesService {
+  constructor(
+    @InjectRepository(SiteEntity) private readonly sites: Repository<SiteEntity>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly crypto: CryptoAdapter,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(dto: CreateSiteDto, fixedSitekey?: string): Promise<SiteWithSecretDto> {
+    const now = this.clock.nowMs();
+    const secret = this.newSecret();
+    const site = this.sites.create({
+      id: this.crypto.randomUuid(),
+      sitekey: fixedSitekey ?? SITEKEY_PREFIX + this.crypto.randomToken(SITEKEY_BYTES),
+      name: dto.name ?? dto.hostnames[0],
+      secretHash: this.crypto.sha256Hex(secret),
+      previousSecretHash: null,
+      previousSecretExpiresAt: null,
+      hostnames: dto.hostnames,
+      level: dto.level,
+      scoreThreshold: dto.scoreThreshold,
+      difficulty: dto.difficulty,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await this.sites.insert(site);
+    return { ...toSiteResponse(site, now), secret };
+  }
+
+  async list(): Promise<SiteResponseDto[]> {
+    const sites = await this.sites.find({ order: { createdAt: 'ASC' } });
+    return sites.map((site) => toSiteResponse(site, this.clock.nowMs()));
+  }
+
+  async get(sitekey: string): Promise<SiteResponseDto> {
+    return toSiteResponse(await this.findOrFail(sitekey), this.clock.nowMs());
+  }
+
+  async update(sitekey: string, dto: UpdateSiteDto): Promise<SiteResponseDto> {
+    const site = await this.findOrFail(sitekey);
+    Object.assign(site, dto, { updatedAt: this.clock.nowMs() });
+    await this.sites.save(site);
+    return toSiteResponse(site, this.clock.nowMs());
+  }
+
+  async remove(sitekey: string): Promise<void> {
+    const result = await this.sites.delete({ sitekey });
+    if (!result.affected) throw siteNotFound();
+  }
+
+  /** New secret; the old one keeps working for the configured grace period unless revoked now. */
+  async rotateSecret(sitekey: string, dto: RotateSecretDto): Promise<SiteWithSecretDto> {
+    const site = await this.findOrFail(sitekey);
+    const now = this.clock.nowMs();
+    const grace = this.config.sites.secretRotationGraceSeconds * 1000;
+    const secret = this.newSecret();
+    const keepPrevious = !dto.invalidatePrevious && grace > 0;
+    site.previousSecretHash = keepPrevious ? site.secretHash : null;
+    site.previousSecretExpiresAt = keepPrevious ? now + grace : null;
+    site.secretHash = this.crypto.sha256Hex(secret);
+    site.updatedAt = now;
+    await this.sites.save(site);
+    return { ...toSiteResponse(site, now), secret };
+  }
+
+  findBySitekey(sitekey: string): Promise<SiteEntity | null> {
+    return this.sites.findOneBy({ sitekey });
+  }
+
+  /**
+   * Looks a site up by its secret. The lookup is by SHA-256 of the secret, so response time does
+   * not depend on how much of a guessed secret matches; the final comparison is constant-time too.
+   */
+  async findBySecret(secret: string): Promise<SiteEntity | null> {
+    const hash = this.crypto.sha256Hex(secret);
+    const site = await this.sites
+      .createQueryBuilder('site')
+      .where('site.secret_hash = :hash', { hash })
+      .orWhere('(site.previous_secret_hash = :hash AND site.previous_secret_expires_at > :now)', {
+        hash,
+        now: this.clock.nowMs(),
+      })
+      .getOne();
+    if (!site) return null;
+    const current = this.crypto.constantTimeEqual(site.secretHash, hash);
+    const previous = site.previousSecretHash !== null && this.crypto.constantTimeEqual(site.previousSecretHash, hash);
+    return current || previous ? site : null;
+  }
+
+  private async findOrFail(sitekey: string): Promise<SiteEntity> {
+    const site = await this.findBySitekey(sitekey);
+    if (!site) throw siteNotFound();
+    return site;
+  }
+
+  private newSecret(): string {
+    return SECRET_PREFIX + this.crypto.randomToken(SECRET_BYTES);
+  }
+}
+
+function siteNotFound(): NotFoundError {
+  return new NotFoundError('site-not-found', 'No site with this sitekey');
+}

@@ -1,0 +1,69 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+/** Error codes: the union of reCAPTCHA's, hCaptcha's and Turnstile's, so existing backends understand them. */
+export const SITEVERIFY_ERROR_CODES = [
+  'missing-input-secret',
+  'invalid-input-secret',
+  'missing-input-response',
+  'invalid-input-response',
+  'timeout-or-duplicate',
+  'already-seen-response',
+  'expired-input-response',
+  'sitekey-secret-mismatch',
+  'bad-request',
+  'internal-error',
+] as const;
+export type SiteverifyErrorCode = (typeof SITEVERIFY_ERROR_CODES)[number];
+
+// Empty strings count as absent, as the anchors treat them.
+const optionalString = (max: number, label: string) =>
+  z
+    .string(`${label} must be a string`)
+    .max(max, `${label} is longer than ${max} characters`)
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
+
+export const siteverifySchema = z.strictObject({
+  secret: optionalString(512, 'secret'),
+  // Longer responses are answered with invalid-input-response, not bad-request, so allow some room.
+  response: z
+    .string('response must be a string')
+    .max(65536, 'response is far too long')
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? undefined : value)),
+  remoteip: optionalString(64, 'remoteip').refine(
+    (value) => value === undefined || isIP(value) !== 0,
+    'remoteip must be an IPv4 or IPv6 address',
+  ),
+  sitekey: optionalString(128, 'sitekey'),
+  idempotency_key: optionalString(128, 'idempotency_key').refine(
+    (value) => value === undefined || /^[\x21-\x7e]+$/.test(value),
+    'idempotency_key must be printable ASCII without spaces',
+  ),
+});
+export type SiteverifyRequest = z.infer<typeof siteverifySchema>;
+
+export interface SiteverifyResponse {
+  success: boolean;
+  challenge_ts: string | null;
+  hostname: string | null;
+  score: number | null;
+  level: string | null;
+  action: string | null;
+  cdata: string | null;
+  'error-codes': SiteverifyErrorCode[];
+}
+
+export function failedVerification(codes: SiteverifyErrorCode[]): SiteverifyResponse {
+  return {
+    success: false,
+    challenge_ts: null,
+    hostname: null,
+    score: null,
+    level: null,
+    action: null,
+    cdata: null,
+    'error-codes': codes,
+  };
+}

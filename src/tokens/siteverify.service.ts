@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../adapters/clock.adapter';
+import { MetricsService } from '../ops/metrics.service';
+import { DUMMY_TOKEN, MAX_RESPONSE_LENGTH, TEST_HOSTNAME, TEST_SECRETS, TOKEN_PREFIX } from '../protocol/keys';
+import { SitesService } from '../sites/sites.service';
+import { SiteverifyRequest, SiteverifyResponse, failedVerification } from './siteverify.dto';
+import { TokenEntity } from './token.entity';
+import { TokensService } from './tokens.service';
+
+/** The drop-in replacement for reCAPTCHA's, hCaptcha's and Turnstile's siteverify. */
+@Injectable()
+export class SiteverifyService {
+  constructor(
+    private readonly sites: SitesService,
+    private readonly tokens: TokensService,
+    private readonly metrics: MetricsService,
+    private readonly clock: Clock,
+  ) {}
+
+  async verify(request: SiteverifyRequest): Promise<SiteverifyResponse> {
+    const result = await this.decide(request);
+    this.metrics.recordSiteverify(result['error-codes'][0] ?? 'success');
+    return result;
+  }
+
+  private async decide({ secret, response, sitekey, idempotency_key }: SiteverifyRequest): Promise<SiteverifyResponse> {
+    if (!secret || !response) {
+      return failedVerification([
+        ...(secret ? [] : (['missing-input-secret'] as const)),
+        ...(response ? [] : (['missing-input-response'] as const)),
+      ]);
+    }
+    const testAnswer = this.answerForTestSecret(secret);
+    if (testAnswer) return testAnswer;
+
+    const site = await this.sites.findBySecret(secret);
+    if (!site) return failedVerification(['invalid-input-secret']);
+    if (sitekey !== undefined && sitekey !== site.sitekey) return failedVerification(['sitekey-secret-mismatch']);
+    if (!looksLikeToken(response)) return failedVerification(['invalid-input-response']);
+
+    const outcome = await this.tokens.redeem(response, site.id, idempotency_key ?? null);
+    switch (outcome.kind) {
+      case 'redeemed':
+        return toSuccess(outcome.token);
+      case 'already-redeemed':
+        return failedVerification(['timeout-or-duplicate', 'already-seen-response']);
+      case 'expired':
+        return failedVerification(['timeout-or-duplicate', 'expired-input-response']);
+      case 'unknown':
+        return failedVerification(['invalid-input-response']);
+    }
+  }
+
+  private answerForTestSecret(secret: string): SiteverifyResponse | null {
+    switch (secret) {
+      case TEST_SECRETS.alwaysPass:
+        return {
+          success: true,
+          challenge_ts: this.clock.now().toISOString(),
+          hostname: TEST_HOSTNAME,
+          score: 1,
+          level: 'compute',
+          action: null,
+          cdata: null,
+          'error-codes': [],
+        };
+      case TEST_SECRETS.alwaysFail:
+        return failedVerification(['invalid-input-response']);
+      case TEST_SECRETS.tokenSpent:
+        return failedVerification(['timeout-or-duplicate', 'already-seen-response']);
+      default:
+        return null;
+    }
+  }
+}
+
+function looksLikeToken(response: string): boolean {
+  return response.length <= MAX_RESPONSE_LENGTH && response.startsWith(TOKEN_PREFIX) && response !== DUMMY_TOKEN;
+}
+
+function toSuccess(token: TokenEntity): SiteverifyResponse {
+  return {
+    success: true,
+    challenge_ts: new Date(token.issuedAt).toISOString(),
+    hostname: token.hostname,
+    score: token.score,
+    level: token.level,
+    action: token.action,
+    cdata: token.cdata,
+    'error-codes': [],
+  };
+}

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { RateLimitGuard } from '../common/rate-limit.guard';
+import { SitesModule } from '../sites/sites.module';
+import { SiteverifyController } from './siteverify.controller';
+import { SiteverifyService } from './siteverify.service';
+import { TokenEntity } from './token.entity';
+import { TokensJanitor } from './tokens-janitor.service';
+import { TokensService } from './tokens.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([TokenEntity]), SitesModule],
+  controllers: [SiteverifyController],
+  providers: [TokensService, SiteverifyService, TokensJanitor, RateLimitGuard],
+  exports: [TokensService],
+})
+export class TokensModule {}

@@ -1,0 +1,45 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ManualClock } from '../../src/adapters/clock.adapter';
+import { createApp } from '../../src/bootstrap';
+import type { AppConfig } from '../../src/config/app-config';
+import { loadConfig } from '../../src/config/app-config';
+import type { DatabaseKind, TestDatabase } from './databases';
+import { createTestDatabase } from './databases';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  clock: ManualClock;
+  /** Base URL of the app listening on an ephemeral loopback port. */
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/** Boots the real application on a fresh database of the given kind, listening on loopback. */
+export async function startTestApp(kind: DatabaseKind, env: Record<string, string> = {}): Promise<TestApp> {
+  const database: TestDatabase = await createTestDatabase(kind);
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    ADMIN_TOKEN,
+    DEMO_SITE: 'false',
+    LOG_LEVEL: 'error',
+    ...env,
+  });
+  const clock = new ManualClock(Date.now());
+  const app = await createApp(config, { clock, logger: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    app,
+    config,
+    clock,
+    baseUrl: `http://127.0.0.1:${port}`,
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
