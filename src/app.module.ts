@@ -3,6 +3,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from './config/app-config';
 import { CoreModule, CoreOverrides } from './core.module';
 import { dataSourceOptions } from './database/data-source';
+import { ChallengesModule } from './challenges/challenges.module';
+import { ModelsModule } from './models/models.module';
 import { OpsModule } from './ops/ops.module';
 import { SitesModule } from './sites/sites.module';
 import { TokensModule } from './tokens/tokens.module';
@@ -17,6 +19,8 @@ export class AppModule {
         TypeOrmModule.forRoot(dataSourceOptions(config.database)),
         SitesModule,
         TokensModule,
+        ModelsModule,
+        ChallengesModule,
         OpsModule,
       ],
     };

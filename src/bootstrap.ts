@@ -7,7 +7,7 @@ import type { OpenAPIObject } from '@nestjs/swagger';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import { AppModule } from './app.module';
-import { errorBodyFor } from './common/error.filter';
+import { writeClientError } from './common/client-error';
 import { ErrorFilter } from './common/error.filter';
 import type { AppConfig, LogLevel } from './config/app-config';
 import type { CoreOverrides } from './core.module';
@@ -36,6 +36,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     trustProxy: config.http.trustProxy,
     logger: false,
     return503OnClosing: true,
+    // Requests Node's HTTP parser rejects never become requests; answer them in the usual error shape.
+    clientErrorHandler: writeClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
     logger: options.logger ?? createLogger(config.logLevel),
@@ -44,6 +46,10 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   const fastify = app.getHttpAdapter().getInstance();
   configureFastify(fastify, app.get(MetricsService));
   app.useGlobalFilters(new ErrorFilter());
+  // The widget calls the public API from the embedding site's pages. No credentials are involved:
+  // sites are checked against the Origin header server-side, and the admin API's bearer header is
+  // not an allowed header, so other origins cannot use it from a browser.
+  app.enableCors({ origin: '*', methods: ['GET', 'HEAD', 'POST'], allowedHeaders: ['Content-Type'], maxAge: 86400 });
   SwaggerModule.setup('docs', app, buildOpenApi(app, config), { jsonDocumentUrl: 'docs/openapi.json' });
   await app.init();
   await fastify.ready();
@@ -64,11 +70,8 @@ export function buildOpenApi(app: NestFastifyApplication, config: AppConfig): Op
 function configureFastify(fastify: FastifyInstance, metrics: MetricsService): void {
   // Only JSON and form bodies are accepted; text/plain would otherwise reach validation as a string.
   fastify.removeContentTypeParser('text/plain');
-  // Errors raised by Fastify itself (body parsing, limits) never reach Nest's filter.
-  fastify.setErrorHandler((error, request, reply) => {
-    const body = errorBodyFor(error, request.url);
-    void reply.status(body.statusCode).header('Cache-Control', 'no-store').send(body);
-  });
+  // No setErrorHandler here: Nest installs its exception layer as Fastify's error handler in app.init(),
+  // so errors from body parsing and limits reach ErrorFilter too (see toErrorBody).
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions?.url ?? 'unmatched';
     metrics.recordRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);

@@ -50,8 +50,8 @@ export function toErrorBody(error: unknown): ErrorBody {
       ...(error.details ? { details: error.details } : {}),
     };
   }
-  const fastifyCode = (error as { code?: unknown })?.code;
-  if (typeof fastifyCode === 'string' && FASTIFY_CODES[fastifyCode]) {
+  const fastifyCode = fastifyCodeOf(error);
+  if (fastifyCode !== undefined) {
     const known = FASTIFY_CODES[fastifyCode];
     return { statusCode: known.status, code: known.code, message: known.message };
   }
@@ -68,4 +68,14 @@ export function toErrorBody(error: unknown): ErrorBody {
     return { statusCode: status, code: HTTP_CODES[status] ?? 'bad-request', message: (error as Error).message };
   }
   return { statusCode: 500, code: 'internal-error', message: 'Internal error' };
+}
+
+/**
+ * The `FST_ERR_*` code of a Fastify error. Nest's exception layer hands Fastify's 4xx errors (body
+ * parsing, limits) to the filter wrapped in an HttpException, with the original as its `cause`.
+ */
+function fastifyCodeOf(error: unknown): string | undefined {
+  const source = error instanceof HttpException ? error.cause : error;
+  const code = (source as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' && Object.hasOwn(FASTIFY_CODES, code) ? code : undefined;
 }

@@ -7,6 +7,8 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug';
 
 export type DatabaseConfig = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
 
+export type InferenceDevice = 'cpu' | 'cuda';
+
 export interface AppConfig {
   http: {
     host: string;
@@ -18,9 +20,11 @@ export interface AppConfig {
   database: DatabaseConfig;
   dataDir: string;
   modelsDir: string;
+  inference: { device: InferenceDevice };
   adminToken: string | null;
   logLevel: LogLevel;
   tokens: { ttlSeconds: number };
+  challenges: { ttlSeconds: number; spotChecks: number };
   sites: { secretRotationGraceSeconds: number };
   rateLimit: { perMinute: number };
   demoSite: boolean;
@@ -35,6 +39,7 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug'] as const;
+const INFERENCE_DEVICES = ['cpu', 'cuda'] as const;
 
 const integer = (min: number, max: number) =>
   z
@@ -64,9 +69,12 @@ const envSchema = z.object({
   DATABASE_URL: z.string().trim().min(1, 'must not be empty').optional(),
   DATA_DIR: z.string().trim().min(1, 'must not be empty').default('./data'),
   MODELS_DIR: z.string().trim().min(1, 'must not be empty').optional(),
+  INFERENCE_DEVICE: z.enum(INFERENCE_DEVICES, `must be one of ${INFERENCE_DEVICES.join(', ')}`).default('cpu'),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters (or unset to disable the admin API)').optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`).default('info'),
   TOKEN_TTL_SECONDS: integer(10, 3600).default(300),
+  CHALLENGE_TTL_SECONDS: integer(10, 3600).default(300),
+  INFERENCE_SPOT_CHECKS: integer(1, 64).default(8),
   SECRET_ROTATION_GRACE_SECONDS: integer(0, 7 * 24 * 3600).default(7200),
   RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(600),
   BODY_LIMIT_BYTES: integer(1024, 16 * 1024 * 1024).default(65536),
@@ -126,9 +134,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, home = process.
     database,
     dataDir,
     modelsDir: path.resolve(e.MODELS_DIR ?? path.join(home, 'models')),
+    inference: { device: e.INFERENCE_DEVICE },
     adminToken: e.ADMIN_TOKEN ?? null,
     logLevel: e.LOG_LEVEL,
     tokens: { ttlSeconds: e.TOKEN_TTL_SECONDS },
+    challenges: { ttlSeconds: e.CHALLENGE_TTL_SECONDS, spotChecks: e.INFERENCE_SPOT_CHECKS },
     sites: { secretRotationGraceSeconds: e.SECRET_ROTATION_GRACE_SECONDS },
     rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE },
     demoSite: e.DEMO_SITE ?? e.NODE_ENV !== 'production',

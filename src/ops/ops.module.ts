@@ -1,5 +1,12 @@
 import { Module } from '@nestjs/common';
+import { ChallengesModule } from '../challenges/challenges.module';
+import { TokensModule } from '../tokens/tokens.module';
+import { HousekeepingService } from './housekeeping.service';
 import { OpsController } from './ops.controller';
 
-@Module({ controllers: [OpsController] })
+@Module({
+  imports: [TokensModule, ChallengesModule],
+  controllers: [OpsController],
+  providers: [HousekeepingService],
+})
 export class OpsModule {}

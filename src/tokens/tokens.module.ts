@@ -5,13 +5,12 @@ import { SitesModule } from '../sites/sites.module';
 import { SiteverifyController } from './siteverify.controller';
 import { SiteverifyService } from './siteverify.service';
 import { TokenEntity } from './token.entity';
-import { TokensJanitor } from './tokens-janitor.service';
 import { TokensService } from './tokens.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([TokenEntity]), SitesModule],
   controllers: [SiteverifyController],
-  providers: [TokensService, SiteverifyService, TokensJanitor, RateLimitGuard],
+  providers: [TokensService, SiteverifyService, RateLimitGuard],
   exports: [TokensService],
 })
 export class TokensModule {}

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import type { SiteWithSecretDto } from '../../src/sites/sites.dto';
+import { SitesService } from '../../src/sites/sites.service';
 import type { MintTokenInput } from '../../src/tokens/tokens.service';
 import { TokensService } from '../../src/tokens/tokens.service';
 import type { TestApp } from './test-app';
@@ -20,7 +21,6 @@ export async function mintToken(
   site: SiteWithSecretDto,
   overrides: Partial<MintTokenInput> = {},
 ): Promise<string> {
-  const { SitesService } = await import('../../src/sites/sites.service');
   const entity = await t.app.get(SitesService).findBySitekey(site.sitekey);
   const minted = await t.app.get(TokensService).mint({
     siteId: entity!.id,

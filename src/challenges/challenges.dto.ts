@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+const optionalLabel = (max: number, label: string) =>
+  z
+    .string(`${label} must be a string`)
+    .max(max, `${label} is longer than ${max} characters`)
+    .regex(/^[\x20-\x7e]*$/, `${label} must be printable ASCII`)
+    .optional();
+
+export const createChallengeSchema = z.strictObject({
+  sitekey: z.string('sitekey must be a string').regex(/^ppk_[A-Za-z0-9_-]{1,60}$/, 'sitekey is not a sitekey'),
+  /** What the visitor is doing (reCAPTCHA v3's action); returned by siteverify. */
+  action: z
+    .string('action must be a string')
+    .regex(/^[A-Za-z0-9_./-]{1,64}$/, 'action: 1-64 characters of A-Z a-z 0-9 _ . / -')
+    .optional(),
+  /** Opaque customer data (Turnstile's cData); returned by siteverify. */
+  cdata: optionalLabel(255, 'cdata'),
+});
+export type CreateChallengeDto = z.infer<typeof createChallengeSchema>;
+
+export const challengeIdSchema = z.uuid('not a challenge id');
+
+/** One compact output per input, in index order: [anchor index, score]. See docs/protocol.md. */
+export const submitSolutionSchema = z.strictObject({
+  sitekey: createChallengeSchema.shape.sitekey.optional(),
+  outputs: z
+    .array(
+      z.tuple([
+        z.number().int('anchor must be an integer').min(0).max(1_000_000),
+        z.number().finite('score must be a finite number').min(0).max(1),
+      ]),
+      'outputs must be an array of [anchor, score] pairs',
+    )
+    .max(4096, 'too many outputs'),
+});
+export type SubmitSolutionDto = z.infer<typeof submitSolutionSchema>;
+
+export interface ChallengeResponseDto {
+  id: string;
+  sitekey: string;
+  level: string;
+  issuedAt: string;
+  expiresAt: string;
+  /** What the visitor must do, in order; `inference` is the proof of inference below. */
+  steps: string[];
+  inference: {
+    modelId: string;
+    modelSha256: string;
+    modelUrl: string;
+    seed: string;
+    count: number;
+    inputName: string;
+    inputShape: number[];
+    outputFormat: string;
+    tolerance: number;
+  };
+}
+
+export type SolutionResultDto =
+  | { status: 'solved'; token: string; expiresAt: string; score: number }
+  | { status: 'failed'; reason: string; message: string };
+
+/** The test sitekey that always passes gets this instead of a challenge. */
+export interface TestChallengeResponseDto {
+  id: null;
+  sitekey: string;
+  test: true;
+  token: string;
+  expiresAt: string;
+}

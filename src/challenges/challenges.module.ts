@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { RateLimitGuard } from '../common/rate-limit.guard';
+import { InferenceModule } from '../inference/inference.module';
+import { SitesModule } from '../sites/sites.module';
+import { TokensModule } from '../tokens/tokens.module';
+import { ChallengeEntity } from './challenge.entity';
+import { ChallengesController } from './challenges.controller';
+import { ChallengesService } from './challenges.service';
+import { RiskTracker } from './risk-tracker.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([ChallengeEntity]), SitesModule, TokensModule, InferenceModule],
+  controllers: [ChallengesController],
+  providers: [ChallengesService, RiskTracker, RateLimitGuard],
+  exports: [ChallengesService],
+})
+export class ChallengesModule {}

@@ -1,0 +1,95 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CryptoAdapter } from '../adapters/crypto.adapter';
+import { APP_CONFIG } from '../config/app-config';
+import type { AppConfig } from '../config/app-config';
+import { DomainError } from '../common/domain-error';
+import { ModelRegistryService } from '../models/model-registry.service';
+import { INFERENCE_TASK_ROLE, ModelRunnerService } from '../models/model-runner.service';
+import type { InferenceTask, WireOutput } from '../protocol/inference-task';
+import {
+  BLAZEFACE_OUTPUT_FORMAT,
+  DEFAULT_TOLERANCE,
+  blazefaceScores,
+  deriveInput,
+  verifyCompactOutput,
+} from '../protocol/inference-task';
+
+export interface PublishedTask extends InferenceTask {
+  /** Where the client fetches the model (served with its sha256 as ETag). */
+  modelUrl: string;
+}
+
+/** What verification needs to know of a challenge. */
+export interface IssuedTask {
+  modelId: string;
+  seed: string;
+  inputCount: number;
+  tolerance: number;
+}
+
+export type InferenceVerdict = { ok: true } | { ok: false; reason: string; message: string };
+
+/**
+ * Issues proof-of-inference tasks and spot-checks their solutions: k indices drawn after the solution
+ * arrives are recomputed with onnxruntime, so a client that faked a fraction f of its outputs passes
+ * with probability (1 - f)^k.
+ */
+@Injectable()
+export class InferenceService {
+  constructor(
+    private readonly registry: ModelRegistryService,
+    private readonly runners: ModelRunnerService,
+    private readonly crypto: CryptoAdapter,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  newTask(count: number): PublishedTask {
+    const model = this.registry.manifest().models.find((candidate) => candidate.role === INFERENCE_TASK_ROLE);
+    if (!model) throw new DomainError('no-task-model', 'No inference-task model is installed', 503);
+    const input = model.inputs[0];
+    return {
+      modelId: model.id,
+      modelSha256: model.sha256,
+      modelUrl: `${this.config.http.publicUrl}/models/${encodeURIComponent(model.file)}`,
+      seed: this.crypto.randomBytes(16).toString('hex'),
+      count,
+      inputName: input.name,
+      inputShape: [...input.shape],
+      outputFormat: BLAZEFACE_OUTPUT_FORMAT,
+      tolerance: DEFAULT_TOLERANCE,
+    };
+  }
+
+  async verify(task: IssuedTask, outputs: readonly WireOutput[]): Promise<InferenceVerdict> {
+    const model = this.registry.find(task.modelId);
+    if (!model) return { ok: false, reason: 'model-retired', message: 'The challenge names a model no longer served' };
+    const runner = await this.runners.runnerFor(task.modelId);
+    const shape = model.descriptor.inputs[0].shape;
+    const indices = this.spotCheckIndices(task.inputCount);
+    const results = await Promise.all(
+      indices.map(async (index) => {
+        const scores = blazefaceScores(await runner.run(deriveInput(task.seed, index, shape)));
+        const [anchor, score] = outputs[index];
+        return { index, result: verifyCompactOutput({ anchor, score }, scores, task.tolerance) };
+      }),
+    );
+    const mismatch = results.find(({ result }) => !result.ok);
+    if (!mismatch) return { ok: true };
+    return {
+      ok: false,
+      reason: 'inference-mismatch',
+      message: `Output ${mismatch.index} does not match the model: ${mismatch.result.reason}`,
+    };
+  }
+
+  /** k distinct indices, uniformly at random, drawn only now that the solution is fixed. */
+  private spotCheckIndices(count: number): number[] {
+    const k = Math.min(this.config.challenges.spotChecks, count);
+    const pool = Array.from({ length: count }, (_, i) => i);
+    for (let i = 0; i < k; i++) {
+      const j = i + this.crypto.randomInt(0, count - i);
+      [pool[i], pool[j]] = [pool[j], pool[i]];
+    }
+    return pool.slice(0, k);
+  }
+}

@@ -1,0 +1,32 @@
+import type { OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { OnnxAdapter } from '../adapters/onnx.adapter';
+import type { InferenceRunner } from '../protocol/reference-solver';
+import { ModelRegistryService } from './model-registry.service';
+
+/** The role of the models that proof-of-inference tasks run; they are loaded before the first request. */
+export const INFERENCE_TASK_ROLE = 'inference-task';
+
+/** Joins the registry's verified bytes to onnxruntime: a ready-to-call runner per model. */
+@Injectable()
+export class ModelRunnerService implements OnApplicationBootstrap {
+  constructor(
+    private readonly registry: ModelRegistryService,
+    private readonly onnx: OnnxAdapter,
+  ) {}
+
+  /** Loads the task models up front, so a model onnxruntime rejects stops start-up, not a visitor's check. */
+  async onApplicationBootstrap(): Promise<void> {
+    const models = this.registry.manifest().models.filter((model) => model.role === INFERENCE_TASK_ROLE);
+    await Promise.all(models.map((model) => this.runnerFor(model.id)));
+  }
+
+  /** A runner feeding one float32 tensor to the model's first input, shaped as the manifest says. */
+  async runnerFor(modelId: string): Promise<InferenceRunner> {
+    const { descriptor, file } = this.registry.get(modelId);
+    const input = descriptor.inputs[0];
+    if (input.shape.some((dim) => dim < 1)) throw new Error(`model ${modelId} has an open input shape`);
+    await this.onnx.load(modelId, file.bytes);
+    return { run: (data) => this.onnx.run(modelId, { [input.name]: { data, dims: input.shape } }) };
+  }
+}

@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { OnnxAdapter } from '../../src/adapters/onnx.adapter';
+import { DUMMY_TOKEN, TEST_SITEKEYS } from '../../src/protocol/keys';
+import { ChallengeEntity } from '../../src/challenges/challenge.entity';
+import { DataSource } from 'typeorm';
+import { databaseKinds } from '../support/databases';
+import { createSite, siteverify } from '../support/fixtures';
+import type { TestApp } from '../support/test-app';
+import { startTestApp } from '../support/test-app';
+import { solveChallenge } from '../support/solver';
+
+const ORIGIN = 'https://shop.example.com';
+
+describe.each(databaseKinds())('proof-of-inference challenges [%s]', (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(kind);
+  });
+  afterAll(() => t?.close());
+
+  const issue = (sitekey: string, origin: string | null = ORIGIN, body: Record<string, unknown> = {}) => {
+    const call = request(t.baseUrl).post('/api/v1/challenges');
+    if (origin) call.set('Origin', origin);
+    return call.send({ sitekey, ...body });
+  };
+  const submit = (id: string, body: unknown, origin = ORIGIN) =>
+    request(t.baseUrl)
+      .post(`/api/v1/challenges/${id}/solution`)
+      .set('Origin', origin)
+      .send(body as object);
+
+  it('solves a challenge with the reference solver and redeems the token at siteverify', async () => {
+    const site = await createSite(t, { difficulty: 'easy' });
+    const challenge = await issue(site.sitekey, ORIGIN, { action: 'signup', cdata: 'c-1' }).expect(201);
+    expect(challenge.body).toMatchObject({ sitekey: site.sitekey, level: 'compute', steps: ['inference'] });
+    expect(challenge.body.inference.count).toBe(64);
+
+    const outputs = await solveChallenge(t.app.get(OnnxAdapter), challenge.body.inference);
+    const solved = await submit(challenge.body.id, { sitekey: site.sitekey, outputs }).expect(200);
+    expect(solved.body).toMatchObject({ status: 'solved', score: 1 });
+
+    const verdict = await siteverify(t, { secret: site.secret, response: solved.body.token });
+    expect(verdict.body).toMatchObject({
+      success: true,
+      hostname: 'shop.example.com',
+      level: 'compute',
+      action: 'signup',
+      cdata: 'c-1',
+    });
+  });
+
+  it('persists the challenge state: solved after success, one attempt only', async () => {
+    const site = await createSite(t, { difficulty: 'easy' });
+    const challenge = await issue(site.sitekey).expect(201);
+    const outputs = await solveChallenge(t.app.get(OnnxAdapter), challenge.body.inference);
+    await submit(challenge.body.id, { outputs }).expect(200);
+
+    const again = await submit(challenge.body.id, { outputs }).expect(409);
+    const row = await t.app.get(DataSource).getRepository(ChallengeEntity).findOneByOrFail({ id: challenge.body.id });
+
+    expect(again.body.code).toBe('challenge-already-attempted');
+    expect(row.status).toBe('solved');
+  });
+
+  it('fails a solution with altered outputs and raises the difficulty for that client', async () => {
+    const site = await createSite(t, { difficulty: 'easy' });
+    const challenge = await issue(site.sitekey).expect(201);
+    const outputs = await solveChallenge(t.app.get(OnnxAdapter), challenge.body.inference);
+    const forged = outputs.map(([anchor, score]) => [(anchor + 7) % 896, Math.min(1, score + 0.2)]);
+
+    const failed = await submit(challenge.body.id, { outputs: forged }).expect(200);
+    const next = await issue(site.sitekey).expect(201);
+
+    expect(failed.body).toMatchObject({ status: 'failed', reason: 'inference-mismatch' });
+    expect(next.body.inference.count).toBeGreaterThan(challenge.body.inference.count);
+  });
+
+  it('processes exactly one of several concurrent submissions', async () => {
+    const site = await createSite(t, { difficulty: 'easy' });
+    const challenge = await issue(site.sitekey).expect(201);
+    const outputs = await solveChallenge(t.app.get(OnnxAdapter), challenge.body.inference);
+
+    const answers = await Promise.all(Array.from({ length: 6 }, () => submit(challenge.body.id, { outputs })));
+
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 409)).toHaveLength(5);
+  });
+
+  it('refuses pages outside the site hostnames, and requests without an Origin', async () => {
+    const site = await createSite(t);
+    expect((await issue(site.sitekey, 'https://evil.example.net').expect(403)).body.code).toBe('hostname-not-allowed');
+    expect((await issue(site.sitekey, null).expect(403)).body.code).toBe('origin-required');
+    expect((await issue('ppk_unknown').expect(404)).body.code).toBe('unknown-sitekey');
+  });
+
+  it('rejects bad solutions with clear codes without spending the attempt', async () => {
+    const site = await createSite(t, { difficulty: 'easy' });
+    const other = await createSite(t);
+    const challenge = await issue(site.sitekey).expect(201);
+    const id = challenge.body.id;
+
+    const cases: Array<[unknown, number, string]> = [
+      [{ outputs: [[1, 0.5]] }, 400, 'wrong-output-count'],
+      [{ outputs: 'nope' }, 400, 'invalid-request'],
+      [{ outputs: [[1, 'NaN']] }, 400, 'invalid-request'],
+      [{ outputs: [[1.5, 0.5]] }, 400, 'invalid-request'],
+      [{ outputs: [[1, 2]] }, 400, 'invalid-request'],
+      [{ outputs: [], extra: true }, 400, 'invalid-request'],
+      [{ sitekey: other.sitekey, outputs: [] }, 403, 'challenge-site-mismatch'],
+    ];
+    for (const [body, status, code] of cases) {
+      const answer = await submit(id, body);
+      expect([answer.status, answer.body.code]).toEqual([status, code]);
+    }
+    expect((await submit(id, { outputs: [] }, 'https://other.example.com')).body.code).toBe('origin-mismatch');
+    expect((await submit('00000000-0000-4000-8000-000000000000', { outputs: [] })).body.code).toBe(
+      'challenge-not-found',
+    );
+    expect((await submit('not-a-uuid', { outputs: [] })).status).toBe(400);
+
+    const outputs = await solveChallenge(t.app.get(OnnxAdapter), challenge.body.inference);
+    expect((await submit(id, { outputs }).expect(200)).body.status).toBe('solved');
+  });
+
+  it('refuses a solution after the challenge expired', async () => {
+    const site = await createSite(t, { difficulty: 'easy' });
+    const challenge = await issue(site.sitekey).expect(201);
+    const outputs = await solveChallenge(t.app.get(OnnxAdapter), challenge.body.inference);
+    t.clock.advance(5 * 60 * 1000);
+
+    const late = await submit(challenge.body.id, { outputs }).expect(410);
+
+    expect(late.body.code).toBe('challenge-expired');
+  });
+
+  it('serves the test sitekeys without work', async () => {
+    const pass = await issue(TEST_SITEKEYS.alwaysPass, null).expect(201);
+    const fail = await issue(TEST_SITEKEYS.alwaysFail, null).expect(403);
+
+    expect(pass.body).toMatchObject({ test: true, token: DUMMY_TOKEN });
+    expect(fail.body.code).toBe('test-sitekey-fails');
+  });
+});
