@@ -50,7 +50,7 @@ export class ChallengesService {
   ): Promise<ChallengeResponseDto | TestChallengeResponseDto> {
     const test = this.answerForTestSitekey(dto.sitekey);
     if (test) return test;
-    const site = await this.sites.findBySitekey(dto.sitekey);
+    const site = await this.sites.findBySitekeyCached(dto.sitekey);
     if (!site) throw new NotFoundError('unknown-sitekey', 'No site with this sitekey');
     const hostname = this.checkOrigin(site, origin);
     if (site.level === 'liveness') {
@@ -83,7 +83,8 @@ export class ChallengesService {
       attemptedAt: null,
       failureReason: null,
     };
-    await this.challenges.insert(challenge);
+    // No read-back of generated columns: every column is set here.
+    await this.challenges.createQueryBuilder().insert().values(challenge).updateEntity(false).execute();
     return {
       id: challenge.id,
       sitekey: site.sitekey,
@@ -119,6 +120,11 @@ export class ChallengesService {
       await this.finish(challenge.id, 'failed', verdict.reason);
       this.risk.recordFailure(origin.ip);
       return { status: 'failed', reason: verdict.reason, message: verdict.message };
+    }
+    const site = await this.sites.findById(challenge.siteId);
+    if (!site || challenge.score < site.scoreThreshold) {
+      await this.finish(challenge.id, 'failed', 'score-below-threshold');
+      return { status: 'failed', reason: 'score-below-threshold', message: 'Too much risky traffic; try again later' };
     }
     await this.finish(challenge.id, 'solved', null);
     const minted = await this.tokens.mint({

@@ -17,8 +17,17 @@ import {
   toSiteResponse,
 } from './sites.dto';
 
+/**
+ * How long the challenge path may use a cached site. Another instance's admin change reaches this one
+ * within this time; this instance's own changes drop the entry at once.
+ */
+const SITE_CACHE_MS = 5000;
+const SITE_CACHE_MAX = 10_000;
+
 @Injectable()
 export class SitesService {
+  private readonly cache = new Map<string, { site: SiteEntity | null; until: number }>();
+
   constructor(
     @InjectRepository(SiteEntity) private readonly sites: Repository<SiteEntity>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -60,11 +69,13 @@ export class SitesService {
     const site = await this.findOrFail(sitekey);
     Object.assign(site, dto, { updatedAt: this.clock.nowMs() });
     await this.sites.save(site);
+    this.cache.delete(sitekey);
     return toSiteResponse(site, this.clock.nowMs());
   }
 
   async remove(sitekey: string): Promise<void> {
     const result = await this.sites.delete({ sitekey });
+    this.cache.delete(sitekey);
     if (!result.affected) throw siteNotFound();
   }
 
@@ -81,6 +92,21 @@ export class SitesService {
     site.updatedAt = now;
     await this.sites.save(site);
     return { ...toSiteResponse(site, now), secret };
+  }
+
+  /** findBySitekey for the public hot path (challenge issuance), cached for a few seconds. */
+  async findBySitekeyCached(sitekey: string): Promise<SiteEntity | null> {
+    const now = this.clock.nowMs();
+    const hit = this.cache.get(sitekey);
+    if (hit && hit.until > now) return hit.site;
+    const site = await this.findBySitekey(sitekey);
+    if (this.cache.size >= SITE_CACHE_MAX) this.cache.clear();
+    this.cache.set(sitekey, { site, until: now + SITE_CACHE_MS });
+    return site;
+  }
+
+  findById(id: string): Promise<SiteEntity | null> {
+    return this.sites.findOneBy({ id });
   }
 
   findBySitekey(sitekey: string): Promise<SiteEntity | null> {
