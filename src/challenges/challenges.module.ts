@@ -5,6 +5,7 @@ import { InferenceModule } from '../inference/inference.module';
 import { SitesModule } from '../sites/sites.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { ChallengeEntity } from './challenge.entity';
+import { ChallengeWriter } from './challenge-writer.service';
 import { ChallengesController } from './challenges.controller';
 import { ChallengesService } from './challenges.service';
 import { RiskTracker } from './risk-tracker.service';
@@ -12,7 +13,7 @@ import { RiskTracker } from './risk-tracker.service';
 @Module({
   imports: [TypeOrmModule.forFeature([ChallengeEntity]), SitesModule, TokensModule, InferenceModule],
   controllers: [ChallengesController],
-  providers: [ChallengesService, RiskTracker, RateLimitGuard],
+  providers: [ChallengesService, ChallengeWriter, RiskTracker, RateLimitGuard],
   exports: [ChallengesService],
 })
 export class ChallengesModule {}

@@ -13,6 +13,7 @@ import type { SiteEntity } from '../sites/site.entity';
 import { SitesService } from '../sites/sites.service';
 import { TokensService } from '../tokens/tokens.service';
 import { ChallengeEntity } from './challenge.entity';
+import { ChallengeWriter } from './challenge-writer.service';
 import type {
   ChallengeResponseDto,
   CreateChallengeDto,
@@ -35,6 +36,7 @@ const RETENTION_MS = 24 * 3600 * 1000;
 export class ChallengesService {
   constructor(
     @InjectRepository(ChallengeEntity) private readonly challenges: Repository<ChallengeEntity>,
+    private readonly writer: ChallengeWriter,
     private readonly sites: SitesService,
     private readonly tokens: TokensService,
     private readonly inference: InferenceService,
@@ -83,8 +85,7 @@ export class ChallengesService {
       attemptedAt: null,
       failureReason: null,
     };
-    // No read-back of generated columns: every column is set here.
-    await this.challenges.createQueryBuilder().insert().values(challenge).updateEntity(false).execute();
+    await this.writer.insert(challenge);
     return {
       id: challenge.id,
       sitekey: site.sitekey,

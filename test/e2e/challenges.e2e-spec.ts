@@ -3,7 +3,7 @@ import request from 'supertest';
 import { OnnxAdapter } from '../../src/adapters/onnx.adapter';
 import { DUMMY_TOKEN, TEST_SITEKEYS } from '../../src/protocol/keys';
 import { ChallengeEntity } from '../../src/challenges/challenge.entity';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { databaseKinds } from '../support/databases';
 import { createSite, siteverify } from '../support/fixtures';
 import type { TestApp } from '../support/test-app';
@@ -85,6 +85,21 @@ describe.each(databaseKinds())('proof-of-inference challenges [%s]', (kind) => {
 
     expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
     expect(answers.filter((a) => a.status === 409)).toHaveLength(5);
+  });
+
+  it('stores every one of many challenges issued at once (group commit)', async () => {
+    const site = await createSite(t);
+
+    const answers = await Promise.all(Array.from({ length: 40 }, () => issue(site.sitekey)));
+
+    expect(answers.map((a) => a.status)).toEqual(Array(40).fill(201));
+    const ids = answers.map((a) => a.body.id as string);
+    const rows = await t.app
+      .get(DataSource)
+      .getRepository(ChallengeEntity)
+      .findBy({ id: In(ids) });
+    expect(rows).toHaveLength(40);
+    expect(new Set(rows.map((row) => row.seed)).size).toBe(40);
   });
 
   it('refuses pages outside the site hostnames, and requests without an Origin', async () => {
