@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { OnnxAdapter } from '../../src/adapters/onnx.adapter';
 import { DUMMY_TOKEN, TEST_SITEKEYS } from '../../src/protocol/keys';
@@ -15,12 +15,18 @@ const ORIGIN = 'https://shop.example.com';
 describe.each(databaseKinds())('proof-of-inference challenges [%s]', (kind) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp(kind);
+    // Each test speaks from its own client IP, so risk signals from one test do not raise another's difficulty.
+    t = await startTestApp(kind, { TRUST_PROXY: 'true' });
+  });
+  let clientIp = '';
+  let clients = 0;
+  beforeEach(() => {
+    clientIp = `198.51.100.${++clients}`;
   });
   afterAll(() => t?.close());
 
   const issue = (sitekey: string, origin: string | null = ORIGIN, body: Record<string, unknown> = {}) => {
-    const call = request(t.baseUrl).post('/api/v1/challenges');
+    const call = request(t.baseUrl).post('/api/v1/challenges').set('X-Forwarded-For', clientIp);
     if (origin) call.set('Origin', origin);
     return call.send({ sitekey, ...body });
   };
@@ -28,6 +34,7 @@ describe.each(databaseKinds())('proof-of-inference challenges [%s]', (kind) => {
     request(t.baseUrl)
       .post(`/api/v1/challenges/${id}/solution`)
       .set('Origin', origin)
+      .set('X-Forwarded-For', clientIp)
       .send(body as object);
 
   it('solves a challenge with the reference solver and redeems the token at siteverify', async () => {
@@ -74,6 +81,18 @@ describe.each(databaseKinds())('proof-of-inference challenges [%s]', (kind) => {
 
     expect(failed.body).toMatchObject({ status: 'failed', reason: 'inference-mismatch' });
     expect(next.body.inference.count).toBeGreaterThan(challenge.body.inference.count);
+  });
+
+  it("fails an honest solution whose risk score is below the site's threshold", async () => {
+    const site = await createSite(t, { difficulty: 'easy', scoreThreshold: 1 });
+    const first = await issue(site.sitekey).expect(201);
+    await submit(first.body.id, { outputs: Array(first.body.inference.count).fill([0, 0]) }).expect(200);
+    const risky = await issue(site.sitekey).expect(201);
+    const outputs = await solveChallenge(t.app.get(OnnxAdapter), risky.body.inference);
+
+    const answer = await submit(risky.body.id, { outputs }).expect(200);
+
+    expect(answer.body).toMatchObject({ status: 'failed', reason: 'score-below-threshold' });
   });
 
   it('processes exactly one of several concurrent submissions', async () => {
