@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, LessThan, LessThanOrEqual, MoreThan, Repository } from 'typeorm';
+import { LessThan, LessThanOrEqual, MoreThan, Repository } from 'typeorm';
 import { Clock } from '../adapters/clock.adapter';
 import { CryptoAdapter } from '../adapters/crypto.adapter';
 import { APP_CONFIG } from '../config/app-config';
@@ -208,6 +208,6 @@ export class ChallengesService {
   }
 
   private async finish(id: string, status: 'solved' | 'failed', reason: string | null): Promise<void> {
-    await this.challenges.update({ id, status: In(['verifying']) }, { status, failureReason: reason });
+    await this.challenges.update({ id, status: 'verifying' }, { status, failureReason: reason });
   }
 }

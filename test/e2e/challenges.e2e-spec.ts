@@ -95,6 +95,19 @@ describe.each(databaseKinds())('proof-of-inference challenges [%s]', (kind) => {
     expect(answer.body).toMatchObject({ status: 'failed', reason: 'score-below-threshold' });
   });
 
+  it('keeps an issued challenge across a service restart', async () => {
+    const site = await createSite(t, { difficulty: 'easy' });
+    const challenge = await issue(site.sitekey).expect(201);
+    const outputs = await solveChallenge(t.app.get(OnnxAdapter), challenge.body.inference);
+
+    await t.stop();
+    t = await startTestApp(kind, { TRUST_PROXY: 'true' }, { database: t.database });
+    const solved = await submit(challenge.body.id, { outputs }).expect(200);
+
+    expect(solved.body.status).toBe('solved');
+    expect((await siteverify(t, { secret: site.secret, response: solved.body.token })).body.success).toBe(true);
+  });
+
   it('processes exactly one of several concurrent submissions', async () => {
     const site = await createSite(t, { difficulty: 'easy' });
     const challenge = await issue(site.sitekey).expect(201);

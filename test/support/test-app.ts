@@ -14,12 +14,24 @@ export interface TestApp {
   clock: ManualClock;
   /** Base URL of the app listening on an ephemeral loopback port. */
   baseUrl: string;
+  database: TestDatabase;
   close(): Promise<void>;
+  /** Stops the app but keeps its database, for a restart with `startTestApp(kind, env, { database })`. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Reuse this database (a restart) instead of creating a fresh one. */
+  database?: TestDatabase;
 }
 
 /** Boots the real application on a fresh database of the given kind, listening on loopback. */
-export async function startTestApp(kind: DatabaseKind, env: Record<string, string> = {}): Promise<TestApp> {
-  const database: TestDatabase = await createTestDatabase(kind);
+export async function startTestApp(
+  kind: DatabaseKind,
+  env: Record<string, string> = {},
+  options: StartOptions = {},
+): Promise<TestApp> {
+  const database: TestDatabase = options.database ?? (await createTestDatabase(kind));
   const config = loadConfig({
     DATABASE_URL: database.url,
     ADMIN_TOKEN,
@@ -37,9 +49,11 @@ export async function startTestApp(kind: DatabaseKind, env: Record<string, strin
     config,
     clock,
     baseUrl: `http://127.0.0.1:${port}`,
+    database,
     close: async () => {
       await app.close();
       await database.drop();
     },
+    stop: () => app.close(),
   };
 }
