@@ -3,13 +3,23 @@ import * as path from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/app-config';
 import { ChallengeEntity } from '../challenges/challenge.entity';
+import { LedgerBalanceEntity, LedgerEntryEntity, LedgerHeadEntity, LedgerNodeEntity } from '../ledger/ledger.entities';
 import { SiteEntity } from '../sites/site.entity';
 import { TokenEntity } from '../tokens/token.entity';
 import { SitesAndTokens1764300000000 } from './migrations/1764300000000-sites-and-tokens';
 import { Challenges1764310000000 } from './migrations/1764310000000-challenges';
+import { Ledger1764320000000 } from './migrations/1764320000000-ledger';
 
-export const ENTITIES = [SiteEntity, TokenEntity, ChallengeEntity];
-export const MIGRATIONS = [SitesAndTokens1764300000000, Challenges1764310000000];
+export const ENTITIES = [
+  SiteEntity,
+  TokenEntity,
+  ChallengeEntity,
+  LedgerEntryEntity,
+  LedgerNodeEntity,
+  LedgerHeadEntity,
+  LedgerBalanceEntity,
+];
+export const MIGRATIONS = [SitesAndTokens1764300000000, Challenges1764310000000, Ledger1764320000000];
 
 /** TypeORM options for the configured database; migrations, never synchronize, build the schema. */
 export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {

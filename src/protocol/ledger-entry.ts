@@ -55,6 +55,8 @@ export class LedgerRuleError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** The entry that broke the rule, when known. */
+    readonly seq?: number,
   ) {
     super(message);
   }
@@ -119,8 +121,13 @@ export function replay(entries: Iterable<LedgerEntry>): Map<string, Balance> {
   const balances = new Map<string, Balance>();
   let expected = 0;
   for (const entry of entries) {
-    ensure(entry.seq === expected, 'bad-sequence', `entry ${entry.seq} where ${expected} was expected`);
-    applyEntry(balances, entry);
+    try {
+      ensure(entry.seq === expected, 'bad-sequence', `entry ${entry.seq} where ${expected} was expected`);
+      applyEntry(balances, entry);
+    } catch (error) {
+      if (error instanceof LedgerRuleError) throw new LedgerRuleError(error.code, error.message, expected);
+      throw error;
+    }
     expected += 1;
   }
   return balances;

@@ -198,3 +198,24 @@ function isPowerOfTwo(value: number): boolean {
 function assertRange(ok: boolean, message: string): void {
   if (!ok) throw new RangeError(message);
 }
+
+/**
+ * The stored nodes that appending `count` leaves to a tree of `size` will read: left siblings not created
+ * by the batch itself. Lets the sequencer fetch them in one query before computing anything.
+ */
+export function appendReads(size: number, count: number): Array<{ level: number; index: number }> {
+  const created = new Set<string>();
+  const reads: Array<{ level: number; index: number }> = [];
+  for (let leaf = size; leaf < size + count; leaf++) {
+    let level = 0;
+    let position = leaf;
+    created.add(`0:${leaf}`);
+    while (position % 2 === 1) {
+      if (!created.has(`${level}:${position - 1}`)) reads.push({ level, index: position - 1 });
+      level += 1;
+      position = (position - 1) / 2;
+      created.add(`${level}:${position}`);
+    }
+  }
+  return reads;
+}
