@@ -10,11 +10,12 @@ const rangeSchema = z
   .refine((q) => q.end >= q.start, 'end must be >= start');
 const inclusionSchema = z.strictObject({ index: count, size: count });
 const consistencySchema = z.strictObject({ first: count, second: count });
-const peerSchema = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9_-]+$/, 'not a peer id');
+const peerPipe = new ZodValidationPipe(
+  z
+    .string()
+    .max(128)
+    .regex(/^[A-Za-z0-9_-]+$/, 'not a peer id'),
+);
 
 /** The public, auditable ledger: anyone can fetch entries and proofs and check them against a signed head. */
 @ApiTags('ledger')
@@ -51,7 +52,7 @@ export class LedgerController {
   }
 
   @Get('balances/:peer')
-  async balance(@Param('peer', new ZodValidationPipe(peerSchema)) peer: string) {
+  async balance(@Param('peer', peerPipe) peer: string) {
     return { peer, ...(await this.ledger.balance(peer)) };
   }
 }
