@@ -1,0 +1,128 @@
+/**
+ * Committees and their verdicts, specified so anyone holding the ledger can recompute both (docs/ledger.md).
+ *
+ * Draw: stake-weighted sampling without replacement. Candidates are the peers with at least the minimum
+ * stake, ordered by peer id. Draw i takes r_i = the first 8 bytes of SHA-256(jobId ‖ 0x00 ‖ root ‖ u32be(i))
+ * as an unsigned 64-bit integer, target = r_i mod (stake still in the pool), and picks the first remaining
+ * candidate whose cumulative stake exceeds the target. All integer arithmetic: no float can differ.
+ */
+import { createHash } from 'node:crypto';
+
+export interface StakedPeer {
+  peer: string;
+  stake: number;
+}
+
+export interface RevealedVerdict extends StakedPeer {
+  score: number;
+}
+
+export interface AggregationPolicy {
+  /** A revealed score within this distance of the median agrees with it. */
+  tolerance: number;
+  /** Units shared among agreeing peers in proportion to their stake. */
+  rewardPerJob: number;
+  /** Fraction of stake taken from a peer whose score is an outlier. */
+  outlierSlash: number;
+  /** Fraction of stake taken from a committee member that did not reveal in time. */
+  absentSlash: number;
+}
+
+export interface CommitteeOutcome {
+  /** Stake-weighted median of the revealed scores; null without any reveal. */
+  score: number | null;
+  quorum: boolean;
+  /** Share of the committee's stake that revealed a score agreeing with the median. */
+  agreeingShare: number;
+  rewards: Array<{ peer: string; amount: number }>;
+  slashes: Array<{ peer: string; amount: number; reason: 'outlier' | 'absent' }>;
+}
+
+export const QUORUM = 2 / 3;
+
+export function drawCommittee(
+  candidates: readonly StakedPeer[],
+  size: number,
+  jobId: string,
+  root: string,
+): StakedPeer[] {
+  const pool = candidates.filter((c) => c.stake > 0).sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0));
+  const chosen: StakedPeer[] = [];
+  for (let draw = 0; draw < size && pool.length > 0; draw++) {
+    const total = pool.reduce((sum, c) => sum + BigInt(c.stake), 0n);
+    const target = drawNumber(jobId, root, draw) % total;
+    let cumulative = 0n;
+    const index = pool.findIndex((c) => (cumulative += BigInt(c.stake)) > target);
+    chosen.push(pool.splice(index, 1)[0]);
+  }
+  return chosen;
+}
+
+function drawNumber(jobId: string, root: string, draw: number): bigint {
+  const counter = Buffer.alloc(4);
+  counter.writeUInt32BE(draw);
+  const digest = createHash('sha256').update(jobId).update(Uint8Array.of(0)).update(root).update(counter).digest();
+  return digest.readBigUInt64BE(0);
+}
+
+/** The score at which the revealed stake, sorted by score, first reaches half of the whole. */
+export function weightedMedian(verdicts: readonly RevealedVerdict[]): number | null {
+  const sorted = [...verdicts].filter((v) => v.stake > 0).sort((a, b) => a.score - b.score);
+  const total = sorted.reduce((sum, v) => sum + v.stake, 0);
+  if (total === 0) return null;
+  let cumulative = 0;
+  for (const verdict of sorted) {
+    cumulative += verdict.stake;
+    if (cumulative * 2 >= total) return verdict.score;
+  }
+  return sorted[sorted.length - 1].score;
+}
+
+/**
+ * Turns a committee's reveals into a verdict, rewards and slashes (after Yuma consensus and Ethereum's
+ * slashing): agreeing peers share the reward by stake, outliers lose a fraction of stake, members that
+ * never revealed lose a smaller one. Without quorum nobody is rewarded, but absences are still slashed.
+ */
+export function aggregate(
+  committee: readonly StakedPeer[],
+  revealed: readonly RevealedVerdict[],
+  policy: AggregationPolicy,
+): CommitteeOutcome {
+  const committeeStake = committee.reduce((sum, member) => sum + member.stake, 0);
+  const revealedStake = revealed.reduce((sum, verdict) => sum + verdict.stake, 0);
+  const score = weightedMedian(revealed);
+  const quorum = committeeStake > 0 && revealedStake >= QUORUM * committeeStake;
+  const agreeing = score === null ? [] : revealed.filter((v) => Math.abs(v.score - score) <= policy.tolerance);
+  const agreeingStake = agreeing.reduce((sum, v) => sum + v.stake, 0);
+  const revealedPeers = new Set(revealed.map((v) => v.peer));
+
+  const slashes: CommitteeOutcome['slashes'] = committee
+    .filter((member) => !revealedPeers.has(member.peer))
+    .map((member) => ({
+      peer: member.peer,
+      amount: Math.floor(member.stake * policy.absentSlash),
+      reason: 'absent' as const,
+    }));
+  const rewards: CommitteeOutcome['rewards'] = [];
+  if (quorum && score !== null) {
+    for (const verdict of revealed) {
+      if (Math.abs(verdict.score - score) > policy.tolerance) {
+        slashes.push({
+          peer: verdict.peer,
+          amount: Math.floor(verdict.stake * policy.outlierSlash),
+          reason: 'outlier',
+        });
+      }
+    }
+    for (const verdict of agreeing) {
+      rewards.push({ peer: verdict.peer, amount: Math.floor((policy.rewardPerJob * verdict.stake) / agreeingStake) });
+    }
+  }
+  return {
+    score,
+    quorum,
+    agreeingShare: committeeStake === 0 ? 0 : agreeingStake / committeeStake,
+    rewards: rewards.filter((r) => r.amount > 0),
+    slashes: slashes.filter((s) => s.amount > 0),
+  };
+}
