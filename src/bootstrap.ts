@@ -5,10 +5,10 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
 import { writeClientError } from './common/client-error';
-import { ErrorFilter } from './common/error.filter';
+import { ErrorFilter, errorBodyFor } from './common/error.filter';
 import type { AppConfig, LogLevel } from './config/app-config';
 import type { CoreOverrides } from './core.module';
 import { MetricsService } from './ops/metrics.service';
@@ -38,6 +38,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     return503OnClosing: true,
     // Requests Node's HTTP parser rejects never become requests; answer them in the usual error shape.
     clientErrorHandler: writeClientError,
+    // The router rejects malformed URLs before Nest sees the request; answer those in the usual shape too.
+    frameworkErrors: answerFrameworkError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
     logger: options.logger ?? createLogger(config.logLevel),
@@ -49,7 +51,14 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   // The widget calls the public API from the embedding site's pages. No credentials are involved:
   // sites are checked against the Origin header server-side, and the admin API's bearer header is
   // not an allowed header, so other origins cannot use it from a browser.
-  app.enableCors({ origin: '*', methods: ['GET', 'HEAD', 'POST'], allowedHeaders: ['Content-Type'], maxAge: 86400 });
+  // Not strictPreflight: its 400 for an OPTIONS without the preflight headers is text/plain, not an error body.
+  app.enableCors({
+    origin: '*',
+    methods: ['GET', 'HEAD', 'POST'],
+    allowedHeaders: ['Content-Type'],
+    maxAge: 86400,
+    strictPreflight: false,
+  });
   SwaggerModule.setup('docs', app, buildOpenApi(app, config), { jsonDocumentUrl: 'docs/openapi.json' });
   await app.init();
   await fastify.ready();
@@ -77,4 +86,9 @@ function configureFastify(fastify: FastifyInstance, metrics: MetricsService): vo
     metrics.recordRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
+}
+
+function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const body = errorBodyFor(error, request.url);
+  void reply.status(body.statusCode).header('Cache-Control', 'no-store').send(body);
 }

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { Ed25519KeyPair } from './ed25519';
+import { ed25519KeyId, ed25519KeyPairFromPem, generateEd25519KeyPair, signEd25519, verifyEd25519 } from './ed25519';
 
 /** Randomness and hashing for business code; secrets are compared here in constant time. */
 @Injectable()
@@ -23,7 +25,8 @@ export class CryptoAdapter {
   }
 
   sha256Hex(value: string | Uint8Array): string {
-    return createHash('sha256').update(value).digest('hex');
+    // One-shot hash(): on siteverify's path, cheaper than a createHash() object per call.
+    return hash('sha256', value, 'hex');
   }
 
   /**
@@ -31,8 +34,28 @@ export class CryptoAdapter {
    * that their lengths, which timingSafeEqual would otherwise leak, do not matter.
    */
   constantTimeEqual(a: string, b: string): boolean {
-    const left = createHash('sha256').update(a).digest();
-    const right = createHash('sha256').update(b).digest();
-    return timingSafeEqual(left, right);
+    return timingSafeEqual(hash('sha256', a, 'buffer'), hash('sha256', b, 'buffer'));
+  }
+
+  /** Ed25519 in PeerProof's encodings (see ./ed25519.ts and docs/peers.md). */
+  generateEd25519KeyPair(): Ed25519KeyPair {
+    return generateEd25519KeyPair();
+  }
+
+  /** Throws Ed25519KeyError when the PEM is not an Ed25519 private key. */
+  ed25519KeyPairFromPem(privateKeyPem: string): Ed25519KeyPair {
+    return ed25519KeyPairFromPem(privateKeyPem);
+  }
+
+  signEd25519(privateKeyPem: string, message: Uint8Array): string {
+    return signEd25519(privateKeyPem, message);
+  }
+
+  verifyEd25519(publicKey: string, message: Uint8Array, signature: string): boolean {
+    return verifyEd25519(publicKey, message, signature);
+  }
+
+  ed25519KeyId(publicKey: string): string {
+    return ed25519KeyId(publicKey);
   }
 }

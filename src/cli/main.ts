@@ -23,6 +23,8 @@ program
   .action(() => serve(config()));
 program.addCommand(sitesCommand(config));
 program.addCommand(openapiCommand());
+// addCommand() does not pass settings down: without this, a bad option of a subcommand exits 1 on its own.
+forEachCommand(program, (command) => command.exitOverride().showHelpAfterError());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
@@ -37,3 +39,8 @@ program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`peerproof: ${(error as Error)?.stack ?? String(error)}\n`);
   process.exit(1);
 });
+
+function forEachCommand(command: Command, apply: (command: Command) => void): void {
+  apply(command);
+  for (const sub of command.commands) forEachCommand(sub, apply);
+}

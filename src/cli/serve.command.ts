@@ -7,7 +7,8 @@ import { DemoSiteService } from '../sites/demo-site.service';
 export async function serve(config: AppConfig): Promise<void> {
   const logger = createLogger(config.logLevel);
   const app = await createApp(config, { logger });
-  app.enableShutdownHooks(['SIGINT', 'SIGTERM']);
+  // After the drain, exit 0 (a clean stop) rather than re-raising the signal, which reads as a crash.
+  app.enableShutdownHooks(['SIGINT', 'SIGTERM'], { useProcessExit: true });
   await app.listen({ port: config.http.port, host: config.http.host });
   const log = new Logger('serve');
   const database = config.database.type === 'sqlite' ? `SQLite ${config.database.path}` : 'PostgreSQL';

@@ -23,6 +23,8 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message: str
     code: 'invalid-content-length',
     message: 'Content-Length does not match the body',
   },
+  FST_ERR_BAD_URL: { status: 400, code: 'malformed-url', message: 'The URL is not validly percent-encoded' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'uri-too-long', message: 'A path segment is too long' },
 };
 
 const HTTP_CODES: Record<number, string> = {

@@ -28,6 +28,18 @@ export interface AppConfig {
   sites: { secretRotationGraceSeconds: number };
   rateLimit: { perMinute: number };
   demoSite: boolean;
+  torrent: TorrentConfig;
+}
+
+/** How the service seeds its models over BitTorrent (docs/peers.md). */
+export interface TorrentConfig {
+  enabled: boolean;
+  /** TCP port for peer connections; 0 = any free port. */
+  port: number;
+  dht: boolean;
+  lsd: boolean;
+  /** Announce URLs, in the order given; none by default. */
+  trackers: string[];
 }
 
 /** Thrown when the environment cannot be turned into a config; lists every bad variable at once. */
@@ -80,8 +92,35 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: integer(1024, 16 * 1024 * 1024).default(65536),
   TRUST_PROXY: boolean.default(false),
   DEMO_SITE: boolean.optional(),
+  TORRENT_ENABLED: boolean.default(true),
+  TORRENT_PORT: integer(0, 65535).default(6881),
+  TORRENT_DHT: boolean.default(true),
+  TORRENT_LSD: boolean.default(true),
+  TORRENT_TRACKERS: z.string().default('').transform(announceUrls),
   NODE_ENV: z.string().optional(),
 });
+
+/** Comma-separated tracker announce URLs (http, https, udp, ws, wss); each bad one is reported. */
+function announceUrls(value: string, context: z.RefinementCtx): string[] {
+  const urls = value
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url !== '');
+  for (const url of urls) {
+    if (!isAnnounceUrl(url))
+      context.addIssue({ code: 'custom', message: `${url} is not an http(s), udp or ws(s) URL` });
+  }
+  return urls;
+}
+
+function isAnnounceUrl(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return ['http:', 'https:', 'udp:', 'ws:', 'wss:'].includes(parsed.protocol) && parsed.hostname !== '';
+  } catch {
+    return false;
+  }
+}
 
 export function parseDatabaseUrl(url: string | undefined, dataDir: string): DatabaseConfig {
   if (url === undefined) return { type: 'sqlite', path: path.join(dataDir, 'peerproof.sqlite') };
@@ -91,11 +130,13 @@ export function parseDatabaseUrl(url: string | undefined, dataDir: string): Data
     return { type: 'sqlite', path: file };
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
+    let hostname = '';
     try {
-      new URL(url);
+      hostname = new URL(url).hostname;
     } catch {
-      throw new Error('is not a valid postgres:// URL');
+      // reported below
     }
+    if (hostname === '') throw new Error('is not a valid postgres:// URL (postgres://user:pass@host:5432/db)');
     return { type: 'postgres', url };
   }
   throw new Error('must be sqlite:PATH or postgres://user:pass@host:port/db');
@@ -114,10 +155,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, home = process.
   }
   let database: DatabaseConfig | undefined;
   const dataDir = path.resolve(parsed.data?.DATA_DIR ?? './data');
-  try {
-    database = parseDatabaseUrl(parsed.data?.DATABASE_URL ?? (present.DATABASE_URL as string | undefined), dataDir);
-  } catch (error) {
-    problems.push(`DATABASE_URL: ${(error as Error).message}`);
+  // One problem per variable: a DATABASE_URL the schema rejected (e.g. blank) is not parsed again.
+  if (!problems.some((problem) => problem.startsWith('DATABASE_URL:'))) {
+    try {
+      database = parseDatabaseUrl(parsed.data?.DATABASE_URL ?? (present.DATABASE_URL as string | undefined), dataDir);
+    } catch (error) {
+      problems.push(`DATABASE_URL: ${(error as Error).message}`);
+    }
   }
   if (problems.length > 0 || !parsed.success || !database) throw new ConfigError(problems);
 
@@ -142,5 +186,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, home = process.
     sites: { secretRotationGraceSeconds: e.SECRET_ROTATION_GRACE_SECONDS },
     rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE },
     demoSite: e.DEMO_SITE ?? e.NODE_ENV !== 'production',
+    torrent: {
+      enabled: e.TORRENT_ENABLED,
+      port: e.TORRENT_PORT,
+      dht: e.TORRENT_DHT,
+      lsd: e.TORRENT_LSD,
+      trackers: e.TORRENT_TRACKERS,
+    },
   };
 }

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Clock } from '../adapters/clock.adapter';
 import { CryptoAdapter } from '../adapters/crypto.adapter';
+import { hydrate, queryRows } from '../database/raw-sql';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { NotFoundError } from '../common/domain-error';
@@ -24,8 +25,20 @@ import {
 const SITE_CACHE_MS = 5000;
 const SITE_CACHE_MAX = 10_000;
 
+/** siteverify's lookup: by the current secret, or by the previous one during its grace period. */
+const FIND_BY_SECRET_SQL =
+  'SELECT * FROM sites WHERE secret_hash = ? OR (previous_secret_hash = ? AND previous_secret_expires_at > ?) LIMIT 1';
+/**
+ * How long siteverify may use a site found by its secret. This instance's own changes drop the cache at
+ * once; a rotation or deletion through another instance or the CLI reaches this one within this time.
+ */
+const SECRET_CACHE_MS = 1000;
+const SECRET_CACHE_MAX = 10_000;
+
 @Injectable()
 export class SitesService {
+  private readonly bySecretHash = new Map<string, { site: SiteEntity; until: number }>();
+
   private readonly cache = new Map<string, { site: SiteEntity | null; until: number }>();
 
   constructor(
@@ -69,12 +82,14 @@ export class SitesService {
     const site = await this.findOrFail(sitekey);
     Object.assign(site, dto, { updatedAt: this.clock.nowMs() });
     await this.sites.save(site);
+    this.bySecretHash.clear();
     this.cache.delete(sitekey);
     return toSiteResponse(site, this.clock.nowMs());
   }
 
   async remove(sitekey: string): Promise<void> {
     const result = await this.sites.delete({ sitekey });
+    this.bySecretHash.clear();
     this.cache.delete(sitekey);
     if (!result.affected) throw siteNotFound();
   }
@@ -91,6 +106,7 @@ export class SitesService {
     site.secretHash = this.crypto.sha256Hex(secret);
     site.updatedAt = now;
     await this.sites.save(site);
+    this.bySecretHash.clear();
     return { ...toSiteResponse(site, now), secret };
   }
 
@@ -119,18 +135,32 @@ export class SitesService {
    */
   async findBySecret(secret: string): Promise<SiteEntity | null> {
     const hash = this.crypto.sha256Hex(secret);
-    const site = await this.sites
-      .createQueryBuilder('site')
-      .where('site.secret_hash = :hash', { hash })
-      .orWhere('(site.previous_secret_hash = :hash AND site.previous_secret_expires_at > :now)', {
-        hash,
-        now: this.clock.nowMs(),
-      })
-      .getOne();
+    const now = this.clock.nowMs();
+    const site = this.cachedBySecretHash(hash, now) ?? (await this.loadBySecretHash(hash, now));
     if (!site) return null;
+    // Checked on every use, cached or not: the previous secret stops working the moment its grace ends.
     const current = this.crypto.constantTimeEqual(site.secretHash, hash);
-    const previous = site.previousSecretHash !== null && this.crypto.constantTimeEqual(site.previousSecretHash, hash);
+    const previous =
+      site.previousSecretHash !== null &&
+      (site.previousSecretExpiresAt ?? 0) > now &&
+      this.crypto.constantTimeEqual(site.previousSecretHash, hash);
     return current || previous ? site : null;
+  }
+
+  private cachedBySecretHash(hash: string, now: number): SiteEntity | null {
+    const hit = this.bySecretHash.get(hash);
+    return hit && hit.until > now ? hit.site : null;
+  }
+
+  /** One prepared statement (no query builder): this is the first query of every siteverify. */
+  private async loadBySecretHash(hash: string, now: number): Promise<SiteEntity | null> {
+    const [row] = await queryRows(this.sites, FIND_BY_SECRET_SQL, [hash, hash, now]);
+    if (!row) return null;
+    const site = hydrate(this.sites, row);
+    // Only found sites are cached, so made-up secrets cannot crowd out real ones.
+    if (this.bySecretHash.size >= SECRET_CACHE_MAX) this.bySecretHash.clear();
+    this.bySecretHash.set(hash, { site, until: now + SECRET_CACHE_MS });
+    return site;
   }
 
   private async findOrFail(sitekey: string): Promise<SiteEntity> {

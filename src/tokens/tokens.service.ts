@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, LessThan, MoreThan, Repository } from 'typeorm';
+import { LessThan, Repository } from 'typeorm';
 import { Clock } from '../adapters/clock.adapter';
 import { CryptoAdapter } from '../adapters/crypto.adapter';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
+import { hydrate, queryRows } from '../database/raw-sql';
 import { TOKEN_BYTES, TOKEN_PREFIX } from '../protocol/keys';
 import type { VerificationLevel } from '../sites/site.entity';
 import { TokenEntity } from './token.entity';
@@ -26,6 +27,14 @@ export interface MintedToken {
 
 export type RedemptionOutcome =
   { kind: 'redeemed'; token: TokenEntity } | { kind: 'unknown' } | { kind: 'already-redeemed' } | { kind: 'expired' };
+
+/**
+ * The one conditional UPDATE that redeems a token, returning it when this redemption won. Hand-written:
+ * TypeORM's builder would inline the timestamp into the SQL and so prepare a new statement per call.
+ */
+const REDEEM_SQL =
+  'UPDATE tokens SET redeemed_at = ?, redeemed_idempotency_key = ? ' +
+  'WHERE token_hash = ? AND site_id = ? AND redeemed_at IS NULL AND expires_at > ? RETURNING *';
 
 /** How long spent and expired tokens are kept, so replays still get `timeout-or-duplicate`. */
 const RETENTION_MS = 24 * 3600 * 1000;
@@ -69,13 +78,12 @@ export class TokensService {
   async redeem(token: string, siteId: string, idempotencyKey: string | null): Promise<RedemptionOutcome> {
     const tokenHash = this.crypto.sha256Hex(token);
     const now = this.clock.nowMs();
-    const result = await this.tokens.update(
-      { tokenHash, siteId, redeemedAt: IsNull(), expiresAt: MoreThan(now) },
-      { redeemedAt: now, redeemedIdempotencyKey: idempotencyKey },
-    );
-    const stored = await this.tokens.findOneBy({ tokenHash });
+    const [redeemed] = await queryRows(this.tokens, REDEEM_SQL, [now, idempotencyKey, tokenHash, siteId, now]);
+    if (redeemed) return { kind: 'redeemed', token: hydrate(this.tokens, redeemed) };
+    // Only a failed redemption reads the row, to tell why it failed.
+    const [row] = await queryRows(this.tokens, 'SELECT * FROM tokens WHERE token_hash = ?', [tokenHash]);
+    const stored = row ? hydrate(this.tokens, row) : null;
     if (!stored || stored.siteId !== siteId) return { kind: 'unknown' };
-    if (result.affected === 1) return { kind: 'redeemed', token: stored };
     if (stored.redeemedAt !== null) {
       const sameRetry = idempotencyKey !== null && stored.redeemedIdempotencyKey === idempotencyKey;
       return sameRetry ? { kind: 'redeemed', token: stored } : { kind: 'already-redeemed' };

@@ -11,6 +11,8 @@ import { dataSourceOptions } from '../../src/database/data-source';
 import type { LedgerSource } from '../../src/ledger/ledger-audit';
 import { auditLedger } from '../../src/ledger/ledger-audit';
 import { LEDGER_SIGNER, LedgerService } from '../../src/ledger/ledger.service';
+import { serializeEntry } from '../../src/protocol/ledger-entry';
+import { leafHash, verifyInclusion } from '../../src/protocol/merkle';
 import type { TreeHead } from '../../src/protocol/tree-head';
 import { treeHeadBytes } from '../../src/protocol/tree-head';
 import type { DatabaseKind, TestDatabase } from '../support/databases';
@@ -103,8 +105,6 @@ describe.each(databaseKinds())('ledger [%s]', (kind) => {
   });
 
   it('serves inclusion proofs that check against the signed head', async () => {
-    const { verifyInclusion, leafHash } = await import('../../src/protocol/merkle');
-    const { serializeEntry } = await import('../../src/protocol/ledger-entry');
     const head = await ledger.head();
     const [entry] = await ledger.entries(5, 6);
     const proof = await ledger.inclusion(5, head.size);
