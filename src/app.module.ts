@@ -1,8 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from './config/app-config';
 import { CoreModule, CoreOverrides } from './core.module';
-import { dataSourceOptions } from './database/data-source';
+import { databaseModule } from './database/database.module';
 import { ChallengesModule } from './challenges/challenges.module';
 import { ModelsModule } from './models/models.module';
 import { OpsModule } from './ops/ops.module';
@@ -16,7 +15,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forRoot(config, overrides),
-        TypeOrmModule.forRoot(dataSourceOptions(config.database)),
+        databaseModule(config.database),
         SitesModule,
         TokensModule,
         ModelsModule,

@@ -1,11 +1,10 @@
 import { Command, Option } from 'commander';
 import { NestFactory } from '@nestjs/core';
 import { Module, DynamicModule } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { z } from 'zod';
 import type { AppConfig } from '../config/app-config';
 import { CoreModule } from '../core.module';
-import { dataSourceOptions } from '../database/data-source';
+import { databaseModule } from '../database/database.module';
 import { describeIssues } from '../common/zod-validation.pipe';
 import { DIFFICULTIES, VERIFICATION_LEVELS } from '../sites/site.entity';
 import { SiteResponseDto, createSiteSchema, sitekeyParamSchema } from '../sites/sites.dto';
@@ -18,7 +17,7 @@ class SitesCliModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: SitesCliModule,
-      imports: [CoreModule.forRoot(config), TypeOrmModule.forRoot(dataSourceOptions(config.database)), SitesModule],
+      imports: [CoreModule.forRoot(config), databaseModule(config.database), SitesModule],
     };
   }
 }

@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Test } from '@nestjs/testing';
 import type { TestingModule } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { generateEd25519KeyPair, signEd25519, verifyEd25519 } from '../../src/adapters/ed25519';
 import { ManualClock } from '../../src/adapters/clock.adapter';
 import { loadConfig } from '../../src/config/app-config';
 import { CoreModule } from '../../src/core.module';
-import { dataSourceOptions } from '../../src/database/data-source';
+import { databaseModule } from '../../src/database/database.module';
 import type { LedgerSource } from '../../src/ledger/ledger-audit';
 import { auditLedger } from '../../src/ledger/ledger-audit';
 import { LEDGER_SIGNER, LedgerService } from '../../src/ledger/ledger.service';
@@ -24,7 +23,7 @@ const verifySignature = (bytes: Uint8Array, signature: string) => verifyEd25519(
 async function startLedger(kind: DatabaseKind, database: TestDatabase, clock: ManualClock): Promise<TestingModule> {
   const config = loadConfig({ DATABASE_URL: database.url, DEMO_SITE: 'false' });
   const module = await Test.createTestingModule({
-    imports: [CoreModule.forRoot(config, { clock }), TypeOrmModule.forRoot(dataSourceOptions(config.database))],
+    imports: [CoreModule.forRoot(config, { clock }), databaseModule(config.database)],
     providers: [
       LedgerService,
       { provide: LEDGER_SIGNER, useValue: { sign: (b: Uint8Array) => signEd25519(keys.privateKeyPem, b) } },
