@@ -3,6 +3,7 @@ import type { AppConfig } from './config/app-config';
 import { CoreModule, CoreOverrides } from './core.module';
 import { databaseModule } from './database/database.module';
 import { ChallengesModule } from './challenges/challenges.module';
+import { LedgerModule } from './ledger/ledger.module';
 import { ModelsModule } from './models/models.module';
 import { OpsModule } from './ops/ops.module';
 import { SitesModule } from './sites/sites.module';
@@ -19,6 +20,7 @@ export class AppModule {
         SitesModule,
         TokensModule,
         ModelsModule,
+        LedgerModule,
         ChallengesModule,
         OpsModule,
       ],

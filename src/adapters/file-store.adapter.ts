@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
 
 /** Reads files from disk for business code, so tests can hand it files that do not exist on disk. */
 @Injectable()
@@ -7,5 +9,25 @@ export class FileStoreAdapter {
   /** The whole file; rejects with the operating system's error (ENOENT, EACCES…) when it cannot be read. */
   read(filePath: string): Promise<Buffer> {
     return readFile(filePath);
+  }
+
+  /**
+   * Creates a file with these permissions and contents, creating its folder; false when the file already
+   * exists. The contents go to a temporary file that is then hard-linked into place, so a process that
+   * loses a race to create the file never reads it half-written.
+   */
+  async createExclusive(filePath: string, data: string | Uint8Array, mode: number): Promise<boolean> {
+    await mkdir(path.dirname(filePath), { recursive: true });
+    const temporary = `${filePath}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    await writeFile(temporary, data, { flag: 'wx', mode });
+    try {
+      await link(temporary, filePath);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    } finally {
+      await rm(temporary, { force: true });
+    }
   }
 }

@@ -4,7 +4,9 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config/app-config';
 import { DomainError } from '../common/domain-error';
 import { CliError } from './cli-error';
+import { ledgerCommand } from './ledger.command';
 import { openapiCommand } from './openapi.command';
+import { peersCommand } from './peers.command';
 import { serve } from './serve.command';
 import { sitesCommand } from './sites.command';
 
@@ -22,6 +24,8 @@ program
   .description('run the HTTP service (configured by environment variables; see README)')
   .action(() => serve(config()));
 program.addCommand(sitesCommand(config));
+program.addCommand(peersCommand(config));
+program.addCommand(ledgerCommand());
 program.addCommand(openapiCommand());
 // addCommand() does not pass settings down: without this, a bad option of a subcommand exits 1 on its own.
 forEachCommand(program, (command) => command.exitOverride().showHelpAfterError());

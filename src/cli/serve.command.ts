@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createApp, createLogger } from '../bootstrap';
 import type { AppConfig } from '../config/app-config';
+import { ServiceKeyService } from '../keys/service-key.service';
 import { DemoSiteService } from '../sites/demo-site.service';
 
 /** `peerproof serve`: the HTTP service until SIGINT/SIGTERM, then a graceful drain. */
@@ -13,6 +14,9 @@ export async function serve(config: AppConfig): Promise<void> {
   const log = new Logger('serve');
   const database = config.database.type === 'sqlite' ? `SQLite ${config.database.path}` : 'PostgreSQL';
   log.log(`PeerProof listening on ${config.http.publicUrl} (${database})`);
+  const key = app.get(ServiceKeyService).info();
+  // Peer operators copy this into `peerproof peer --service-key`; it also signs the model manifest.
+  process.stdout.write(`\n  Service key (ed25519, id ${key.keyId}): ${key.publicKey}\n`);
   if (config.demoSite) {
     const demo = await app.get(DemoSiteService).ensure();
     // The demo secret is printed on purpose: it only works for localhost and changes at every start.

@@ -1,43 +1,14 @@
 import { Command, Option } from 'commander';
-import { NestFactory } from '@nestjs/core';
-import { Module, DynamicModule } from '@nestjs/common';
-import { z } from 'zod';
 import type { AppConfig } from '../config/app-config';
-import { CoreModule } from '../core.module';
-import { databaseModule } from '../database/database.module';
-import { describeIssues } from '../common/zod-validation.pipe';
 import { DIFFICULTIES, VERIFICATION_LEVELS } from '../sites/site.entity';
-import { SiteResponseDto, createSiteSchema, sitekeyParamSchema } from '../sites/sites.dto';
+import type { SiteResponseDto } from '../sites/sites.dto';
+import { createSiteSchema, sitekeyParamSchema } from '../sites/sites.dto';
 import { SitesModule } from '../sites/sites.module';
 import { SitesService } from '../sites/sites.service';
-import { CliError } from './cli-error';
+import { withFeature, parseArgument as parse } from './app-context';
 
-@Module({})
-class SitesCliModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    return {
-      module: SitesCliModule,
-      imports: [CoreModule.forRoot(config), databaseModule(config.database), SitesModule],
-    };
-  }
-}
-
-async function withSites<T>(config: AppConfig, work: (sites: SitesService) => Promise<T>): Promise<T> {
-  const context = await NestFactory.createApplicationContext(SitesCliModule.forRoot(config), {
-    logger: ['fatal', 'error'],
-    abortOnError: false,
-  });
-  try {
-    return await work(context.get(SitesService));
-  } finally {
-    await context.close();
-  }
-}
-
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const result = schema.safeParse(value);
-  if (!result.success) throw new CliError('invalid-argument', describeIssues(result.error));
-  return result.data;
+function withSites<T>(config: AppConfig, work: (sites: SitesService) => Promise<T>): Promise<T> {
+  return withFeature(config, SitesModule, (context) => work(context.get(SitesService)));
 }
 
 function printSite(site: SiteResponseDto & { secret?: string }): void {

@@ -1,4 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { ManualClock } from '../../src/adapters/clock.adapter';
 import { createApp } from '../../src/bootstrap';
 import type { AppConfig } from '../../src/config/app-config';
@@ -37,6 +39,10 @@ export async function startTestApp(
     ADMIN_TOKEN,
     DEMO_SITE: 'false',
     LOG_LEVEL: 'error',
+    // Suites that need the swarm turn it on; the others skip opening a torrent port.
+    TORRENT_ENABLED: 'false',
+    // One service key for every test app, outside the checkout.
+    DATA_DIR: path.join(os.tmpdir(), 'peerproof-test-data'),
     ...env,
   });
   const clock = new ManualClock(Date.now());
