@@ -1,7 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { hash, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Ed25519KeyPair } from './ed25519';
-import { ed25519KeyId, ed25519KeyPairFromPem, generateEd25519KeyPair, signEd25519, verifyEd25519 } from './ed25519';
+import {
+  ed25519KeyId,
+  ed25519KeyPairFromPem,
+  ed25519Signer,
+  generateEd25519KeyPair,
+  signEd25519,
+  verifyEd25519,
+} from './ed25519';
 
 /** Randomness and hashing for business code; secrets are compared here in constant time. */
 @Injectable()
@@ -49,6 +56,11 @@ export class CryptoAdapter {
 
   signEd25519(privateKeyPem: string, message: Uint8Array): string {
     return signEd25519(privateKeyPem, message);
+  }
+
+  /** For a key that signs often: parses the PEM once. */
+  ed25519Signer(privateKeyPem: string): (message: Uint8Array) => string {
+    return ed25519Signer(privateKeyPem);
   }
 
   verifyEd25519(publicKey: string, message: Uint8Array, signature: string): boolean {

@@ -43,6 +43,12 @@ export function signEd25519(privateKeyPem: string, message: Uint8Array): string 
   return sign(null, message, privateKeyFromPem(privateKeyPem)).toString('base64url');
 }
 
+/** A signing function holding the parsed key: parsing the PEM costs several times the signature itself. */
+export function ed25519Signer(privateKeyPem: string): (message: Uint8Array) => string {
+  const key = privateKeyFromPem(privateKeyPem);
+  return (message) => sign(null, message, key).toString('base64url');
+}
+
 /** False for a wrong signature and for a malformed key or signature alike: callers only need yes or no. */
 export function verifyEd25519(publicKey: string, message: Uint8Array, signature: string): boolean {
   if (!isEd25519PublicKey(publicKey) || !SIGNATURE_TEXT.test(signature)) return false;

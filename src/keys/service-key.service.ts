@@ -35,6 +35,7 @@ export interface PublicKeyInfo {
 export class ServiceKeyService implements OnModuleInit {
   private readonly logger = new Logger('keys');
   private pair: Ed25519KeyPair | undefined;
+  private signer: ((message: Uint8Array) => string) | undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -69,7 +70,8 @@ export class ServiceKeyService implements OnModuleInit {
 
   /** Ed25519 signature of `bytes`, base64url. */
   sign(bytes: Uint8Array): string {
-    return this.crypto.signEd25519(this.keys().privateKeyPem, bytes);
+    this.signer ??= this.crypto.ed25519Signer(this.keys().privateKeyPem);
+    return this.signer(bytes);
   }
 
   private keys(): Ed25519KeyPair {

@@ -1,0 +1,165 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { DomainError } from '../common/domain-error';
+import type { Balance, LedgerEntry, LedgerEntryBody } from '../protocol/ledger-entry';
+import { LedgerRuleError, applyEntry, serializeEntry } from '../protocol/ledger-entry';
+import { appendReads, leafHash, nodesCompletedBy, nodesNeeded, rootAt } from '../protocol/merkle';
+import type { SignedTreeHead, TreeHead } from '../protocol/tree-head';
+import { NodeCache, insertRows, loadBalances, logSize, run, saveBalances, toHex } from './ledger-store';
+
+export interface AppendResult {
+  entries: LedgerEntry[];
+  head: SignedTreeHead;
+}
+
+interface Request {
+  bodies: LedgerEntryBody[];
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; entries: LedgerEntry[] } | { ok: false; error: unknown };
+
+/** Any number: all PeerProof instances sharing a PostgreSQL database take this advisory lock to append. */
+const SEQUENCER_LOCK = 0x5065_6572;
+const MAX_REQUESTS_PER_COMMIT = 512;
+
+/**
+ * The single writer of the ledger, with group commit: appends that arrive while a transaction runs go
+ * into the next one together. Each request stays atomic (one that breaks a balance rule is refused alone),
+ * but the batch shares one transaction, one signed head and one write per table. The right edge of the
+ * Merkle tree is kept in memory between commits and trusted only if the log still has the size it had.
+ */
+export class LedgerSequencer {
+  private queue: Request[] = [];
+  private running = false;
+  private frontier: { size: number; nodes: NodeCache } | null = null;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly sign: (head: TreeHead) => SignedTreeHead,
+    private readonly now: () => number,
+  ) {}
+
+  append(bodies: LedgerEntryBody[]): Promise<AppendResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ bodies, resolve, reject });
+      void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_REQUESTS_PER_COMMIT);
+      try {
+        const { outcomes, head } = await this.dataSource.transaction((manager) => this.commit(manager, batch));
+        batch.forEach((request, i) => {
+          const outcome = outcomes[i];
+          if (outcome.ok) request.resolve({ entries: outcome.entries, head });
+          else request.reject(outcome.error);
+        });
+      } catch (error) {
+        this.frontier = null;
+        for (const request of batch) request.reject(error);
+      }
+    }
+    this.running = false;
+  }
+
+  private async commit(manager: EntityManager, batch: Request[]) {
+    if (this.dataSource.options.type === 'postgres')
+      await run(manager, 'SELECT pg_advisory_xact_lock(?)', [SEQUENCER_LOCK]);
+    const size = await logSize(manager);
+    const time = this.now();
+    const peers = [...new Set(batch.flatMap((r) => r.bodies.map((b) => b.peer)).filter((p): p is string => !!p))];
+    const balances = await loadBalances(manager, peers);
+    const entries: LedgerEntry[] = [];
+    const outcomes = batch.map((request) => admit(request.bodies, balances, size + entries.length, time, entries));
+    if (entries.length === 0) return { outcomes, head: await this.currentHead(manager, size, time) };
+
+    const nodes = await this.nodesFor(manager, size, entries.length);
+    const leaves = entries.map((entry) => leafHash(new TextEncoder().encode(serializeEntry(entry))));
+    const created: unknown[][] = [];
+    leaves.forEach((leaf, i) => {
+      for (const node of nodesCompletedBy(nodes, size + i, leaf)) {
+        nodes.remember(node.level, node.index, node.hash);
+        created.push([node.level, node.index, toHex(node.hash)]);
+      }
+    });
+    const newSize = size + entries.length;
+    const head = this.sign({ size: newSize, root: toHex(rootAt(nodes, newSize)), timestamp: time });
+
+    const rows = entries.map((entry, i) => [
+      entry.seq,
+      entry.kind,
+      entry.peer ?? null,
+      serializeEntry(entry),
+      toHex(leaves[i]),
+      time,
+    ]);
+    await insertRows(manager, 'ledger_entries', ['seq', 'kind', 'peer', 'body', 'leaf_hash', 'time'], rows);
+    await insertRows(manager, 'ledger_nodes', ['level', 'idx', 'hash'], created);
+    await saveBalances(manager, balances, newSize - 1);
+    await insertRows(
+      manager,
+      'ledger_heads',
+      ['size', 'root', 'timestamp', 'signature'],
+      [[head.size, head.root, head.timestamp, head.signature]],
+    );
+    this.frontier = { size: newSize, nodes: nodes.subset(nodesNeeded((r) => rootAt(r, newSize))) };
+    return { outcomes, head };
+  }
+
+  /** The stored nodes this append reads: from memory when the log is as this process left it. */
+  private async nodesFor(manager: EntityManager, size: number, count: number): Promise<NodeCache> {
+    const cached = this.frontier?.size === size ? this.frontier.nodes : new NodeCache();
+    this.frontier = null;
+    return cached.load(manager, appendReads(size, count));
+  }
+
+  private async currentHead(manager: EntityManager, size: number, time: number): Promise<SignedTreeHead> {
+    const rows = (await run(manager, 'SELECT size, root, timestamp, signature FROM ledger_heads WHERE size = ?', [
+      size,
+    ])) as Array<Record<string, string | number>>;
+    if (rows.length === 0) return this.sign({ size: 0, root: toHex(rootAt(new NodeCache(), 0)), timestamp: time });
+    const row = rows[0];
+    return {
+      size: Number(row.size),
+      root: String(row.root),
+      timestamp: Number(row.timestamp),
+      signature: String(row.signature),
+    };
+  }
+}
+
+/**
+ * Applies one request's entries to a copy of the balances it touches; only if every entry is allowed do
+ * the copy and the entries join the batch.
+ */
+function admit(
+  bodies: LedgerEntryBody[],
+  balances: Map<string, Balance>,
+  firstSeq: number,
+  time: number,
+  accepted: LedgerEntry[],
+): Outcome {
+  const trial = new Map<string, Balance>();
+  for (const body of bodies) {
+    if (body.peer && balances.has(body.peer)) trial.set(body.peer, structuredClone(balances.get(body.peer)!));
+  }
+  const entries = bodies.map((body, i) => withoutUndefined({ ...body, seq: firstSeq + i, time }));
+  try {
+    for (const entry of entries) applyEntry(trial, entry);
+  } catch (error) {
+    if (error instanceof LedgerRuleError) return { ok: false, error: new DomainError(error.code, error.message, 409) };
+    return { ok: false, error };
+  }
+  for (const [peer, balance] of trial) balances.set(peer, balance);
+  accepted.push(...entries);
+  return { ok: true, entries };
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as T;
+}
