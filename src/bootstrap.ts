@@ -1,5 +1,5 @@
 import type { LogLevel as NestLogLevel, LoggerService } from '@nestjs/common';
-import { ConsoleLogger } from '@nestjs/common';
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -21,8 +21,31 @@ const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
   debug: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
 };
 
+/** Nest's start-up chatter (one line per module and route) is only worth reading when debugging. */
+const DEBUG_ONLY_CONTEXTS = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestApplication',
+]);
+
+class JsonLogger extends ConsoleLogger {
+  constructor(
+    private readonly debugEnabled: boolean,
+    levels: NestLogLevel[],
+  ) {
+    super({ json: true, logLevels: levels });
+  }
+
+  override log(message: unknown, context?: string): void {
+    if (!this.debugEnabled && context && DEBUG_ONLY_CONTEXTS.has(context)) return;
+    super.log(message, context);
+  }
+}
+
 export function createLogger(level: LogLevel): LoggerService {
-  return new ConsoleLogger({ json: true, logLevels: NEST_LEVELS[level] });
+  return new JsonLogger(level === 'debug', NEST_LEVELS[level]);
 }
 
 export interface CreateAppOptions extends CoreOverrides {
@@ -46,7 +69,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
-  configureFastify(fastify, app.get(MetricsService));
+  configureFastify(fastify, app.get(MetricsService), config.logLevel);
   app.useGlobalFilters(new ErrorFilter());
   // The widget calls the public API from the embedding site's pages. No credentials are involved:
   // sites are checked against the Origin header server-side, and the admin API's bearer header is
@@ -76,14 +99,17 @@ export function buildOpenApi(app: NestFastifyApplication, config: AppConfig): Op
   return SwaggerModule.createDocument(app, document);
 }
 
-function configureFastify(fastify: FastifyInstance, metrics: MetricsService): void {
+function configureFastify(fastify: FastifyInstance, metrics: MetricsService, logLevel: LogLevel): void {
   // Only JSON and form bodies are accepted; text/plain would otherwise reach validation as a string.
   fastify.removeContentTypeParser('text/plain');
   // No setErrorHandler here: Nest installs its exception layer as Fastify's error handler in app.init(),
   // so errors from body parsing and limits reach ErrorFilter too (see toErrorBody).
+  const access = logLevel === 'debug' ? new Logger('access') : null;
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions?.url ?? 'unmatched';
     metrics.recordRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    // The route pattern, never the URL: query strings and path parameters may carry tokens.
+    access?.debug({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) });
     done();
   });
 }
