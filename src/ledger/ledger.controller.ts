@@ -29,6 +29,12 @@ export class LedgerController {
     return this.ledger.head();
   }
 
+  /** Totals for a dashboard: peers, stake, rewards, slashes, entries by kind. */
+  @Get('stats')
+  stats() {
+    return this.ledger.stats();
+  }
+
   /** Entries with start <= seq < end, at most 1000 a page. */
   @Get('entries')
   async entries(@Query(new ZodValidationPipe(rangeSchema)) query: { start: number; end: number }) {

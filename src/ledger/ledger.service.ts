@@ -23,6 +23,18 @@ export interface LedgerSigner {
 
 const MAX_PAGE = 1000;
 
+export interface LedgerStats {
+  size: number;
+  peers: number;
+  stakedPeers: number;
+  totalStaked: number;
+  totalUnbonding: number;
+  totalRewarded: number;
+  totalSlashed: number;
+  /** Entries by kind. */
+  entries: Record<string, number>;
+}
+
 /**
  * The append-only, RFC 6962-hashed ledger: appends go through the one sequencer; reads (entries, proofs,
  * balances) are plain queries that anyone may repeat and check against a signed tree head.
@@ -89,6 +101,29 @@ export class LedgerService {
   async allBalances(): Promise<Map<string, Balance>> {
     const rows = await this.dataSource.getRepository(LedgerBalanceEntity).find();
     return new Map(rows.map((row) => [row.peer, row.balance]));
+  }
+
+  /** Totals for dashboards, derived from the balances and the entry counts. */
+  async stats(): Promise<LedgerStats> {
+    const counts = (await this.dataSource.query(
+      'SELECT kind, COUNT(*) AS n FROM ledger_entries GROUP BY kind',
+    )) as Array<{
+      kind: string;
+      n: string | number;
+    }>;
+    const entries = Object.fromEntries(counts.map((row) => [row.kind, Number(row.n)]));
+    const balances = [...(await this.allBalances()).values()];
+    const sum = (pick: (balance: Balance) => number) => balances.reduce((total, balance) => total + pick(balance), 0);
+    return {
+      size: Object.values(entries).reduce((total, n) => total + n, 0),
+      peers: balances.length,
+      stakedPeers: balances.filter((balance) => balance.staked > 0).length,
+      totalStaked: sum((balance) => balance.staked),
+      totalUnbonding: sum((balance) => balance.unbonding.reduce((total, lot) => total + lot.amount, 0)),
+      totalRewarded: sum((balance) => balance.rewarded),
+      totalSlashed: sum((balance) => balance.slashed),
+      entries,
+    };
   }
 
   private sign(head: TreeHead): SignedTreeHead {

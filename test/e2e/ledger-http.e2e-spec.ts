@@ -58,6 +58,17 @@ describe.each(databaseKinds())('ledger over HTTP and `peerproof ledger verify` [
     expect(entries.body.entries.map((e: { kind: string }) => e.kind)).toEqual(['grant', 'stake', 'grant']);
     expect(proof.body.proof).toHaveLength(2);
     expect(balance.body).toMatchObject({ peer: 'peer-a', free: 200, staked: 300 });
+    const stats = await request(t.baseUrl).get('/api/v1/ledger/stats').expect(200);
+    expect(stats.body).toEqual({
+      size: 3,
+      peers: 2,
+      stakedPeers: 1,
+      totalStaked: 300,
+      totalUnbonding: 0,
+      totalRewarded: 0,
+      totalSlashed: 0,
+      entries: { grant: 2, stake: 1 },
+    });
   });
 
   it('answers bad queries and bad grants with 4xx codes', async () => {
