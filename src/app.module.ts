@@ -2,12 +2,14 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { AppConfig } from './config/app-config';
 import { CoreModule, CoreOverrides } from './core.module';
 import { databaseModule } from './database/database.module';
+import { DemoModule } from './demo/demo.module';
 import { ChallengesModule } from './challenges/challenges.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { ModelsModule } from './models/models.module';
 import { OpsModule } from './ops/ops.module';
 import { SitesModule } from './sites/sites.module';
 import { TokensModule } from './tokens/tokens.module';
+import { WidgetModule } from './widget/widget.module';
 
 @Module({})
 export class AppModule {
@@ -23,6 +25,8 @@ export class AppModule {
         LedgerModule,
         ChallengesModule,
         OpsModule,
+        WidgetModule,
+        DemoModule,
       ],
     };
   }

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { link, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import type { Readable } from 'node:stream';
 
 /** Reads files from disk for business code, so tests can hand it files that do not exist on disk. */
 @Injectable()
@@ -9,6 +11,17 @@ export class FileStoreAdapter {
   /** The whole file; rejects with the operating system's error (ENOENT, EACCES…) when it cannot be read. */
   read(filePath: string): Promise<Buffer> {
     return readFile(filePath);
+  }
+
+  /** The file as a stream, for files too large to hold in memory per request (the widget's wasm). */
+  stream(filePath: string): Readable {
+    return createReadStream(filePath);
+  }
+
+  /** Size and modification time; rejects like `read` when the file is missing. */
+  async stat(filePath: string): Promise<{ size: number; mtimeMs: number }> {
+    const { size, mtimeMs } = await stat(filePath);
+    return { size, mtimeMs };
   }
 
   /**

@@ -26,6 +26,7 @@ export async function serve(config: AppConfig): Promise<void> {
         `  Demo site (localhost only; the secret changes at every start):`,
         `    sitekey: ${demo.sitekey}`,
         `    secret:  ${demo.secret}`,
+        `  Try it:    ${config.http.publicUrl}/demo`,
         `  API docs:  ${config.http.publicUrl}/docs`,
         '',
       ].join('\n') + '\n',

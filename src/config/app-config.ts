@@ -20,6 +20,8 @@ export interface AppConfig {
   database: DatabaseConfig;
   dataDir: string;
   modelsDir: string;
+  /** The built widget (`npm run build:widget`), served under /widget/. */
+  widgetDir: string;
   inference: { device: InferenceDevice };
   adminToken: string | null;
   logLevel: LogLevel;
@@ -81,6 +83,7 @@ const envSchema = z.object({
   DATABASE_URL: z.string().trim().min(1, 'must not be empty').optional(),
   DATA_DIR: z.string().trim().min(1, 'must not be empty').default('./data'),
   MODELS_DIR: z.string().trim().min(1, 'must not be empty').optional(),
+  WIDGET_DIR: z.string().trim().min(1, 'must not be empty').optional(),
   INFERENCE_DEVICE: z.enum(INFERENCE_DEVICES, `must be one of ${INFERENCE_DEVICES.join(', ')}`).default('cpu'),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters (or unset to disable the admin API)').optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`).default('info'),
@@ -178,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, home = process.
     database,
     dataDir,
     modelsDir: path.resolve(e.MODELS_DIR ?? path.join(home, 'models')),
+    widgetDir: path.resolve(e.WIDGET_DIR ?? path.join(home, 'widget', 'dist')),
     inference: { device: e.INFERENCE_DEVICE },
     adminToken: e.ADMIN_TOKEN ?? null,
     logLevel: e.LOG_LEVEL,

@@ -15,10 +15,27 @@ export interface DemoCredentials {
 @Injectable()
 export class DemoSiteService {
   private credentials: DemoCredentials | null = null;
+  private pending: Promise<DemoCredentials> | null = null;
 
   constructor(private readonly sites: SitesService) {}
 
-  async ensure(): Promise<DemoCredentials> {
+  /**
+   * Creates the demo site or rotates its secret. Concurrent callers (`serve` at start-up and a first
+   * /demo request) share one run, so the site is never created twice.
+   */
+  ensure(): Promise<DemoCredentials> {
+    this.pending ??= this.createOrRotate().finally(() => {
+      this.pending = null;
+    });
+    return this.pending;
+  }
+
+  /** The demo credentials, creating them on first use (a service started without `serve`, as in tests). */
+  async currentOrEnsure(): Promise<DemoCredentials> {
+    return this.credentials ?? (await this.ensure());
+  }
+
+  private async createOrRotate(): Promise<DemoCredentials> {
     const existing = await this.sites.findBySitekey(DEMO_SITEKEY);
     const site = existing
       ? await this.sites.rotateSecret(DEMO_SITEKEY, { invalidatePrevious: true })

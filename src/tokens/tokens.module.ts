@@ -11,6 +11,6 @@ import { TokensService } from './tokens.service';
   imports: [TypeOrmModule.forFeature([TokenEntity]), SitesModule],
   controllers: [SiteverifyController],
   providers: [TokensService, SiteverifyService, RateLimitGuard],
-  exports: [TokensService],
+  exports: [TokensService, SiteverifyService],
 })
 export class TokensModule {}

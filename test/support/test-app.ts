@@ -25,6 +25,8 @@ export interface TestApp {
 export interface StartOptions {
   /** Reuse this database (a restart) instead of creating a fresh one. */
   database?: TestDatabase;
+  /** Listen on this loopback port instead of an ephemeral one (to name it in PUBLIC_URL beforehand). */
+  port?: number;
 }
 
 /** Boots the real application on a fresh database of the given kind, listening on loopback. */
@@ -47,7 +49,7 @@ export async function startTestApp(
   });
   const clock = new ManualClock(Date.now());
   const app = await createApp(config, { clock, logger: false });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
