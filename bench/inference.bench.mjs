@@ -40,6 +40,8 @@ async function startService() {
       LOG_LEVEL: 'error',
       DEMO_SITE: 'false',
       TRUST_PROXY: 'true',
+      DATA_DIR: dir,
+      TORRENT_ENABLED: 'false',
     },
     process.cwd(),
   );

@@ -1,4 +1,6 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Command } from 'commander';
 import { buildOpenApi, createApp } from '../bootstrap';
 import { loadConfig } from '../config/app-config';
@@ -9,6 +11,9 @@ export async function generateOpenApi(): Promise<string> {
     DATABASE_URL: 'sqlite::memory:',
     PUBLIC_URL: 'http://localhost:8080',
     DEMO_SITE: 'false',
+    // Describing the API needs no torrent port, and no service key in the working directory.
+    TORRENT_ENABLED: 'false',
+    DATA_DIR: path.join(os.tmpdir(), 'peerproof-openapi'),
   });
   const app = await createApp(config, { logger: false });
   try {

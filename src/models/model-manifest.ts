@@ -15,7 +15,7 @@ const tensorSchema = z.object({
   type: z.enum(['float32', 'float16', 'int64', 'int32', 'uint8', 'int8', 'bool']),
 });
 
-const modelSchema = z.object({
+export const modelSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,63}$/, 'must be lowercase letters, digits, "." and "-"'),
   file: fileName,
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hexadecimal characters'),

@@ -6,6 +6,8 @@ import type { RangeDecision } from './byte-range';
 import { decideRange } from './byte-range';
 import type { StoredModelFile } from './model-registry.service';
 import { ModelRegistryService } from './model-registry.service';
+import { ModelTorrentsService } from './model-torrents.service';
+import { SignedManifestService } from './signed-manifest.service';
 
 /**
  * A model file's name never changes its bytes within a deployment, and clients check the sha256 from the
@@ -19,13 +21,33 @@ const SHORT_LIVED = 'public, max-age=300';
 @ApiTags('models')
 @Controller()
 export class ModelsController {
-  constructor(private readonly registry: ModelRegistryService) {}
+  constructor(
+    private readonly registry: ModelRegistryService,
+    private readonly torrents: ModelTorrentsService,
+    private readonly signedManifest: SignedManifestService,
+  ) {}
 
-  /** Every model the service ships: id, file, sha256, size, licence, source, role and tensors. */
+  /**
+   * Every model the service ships (id, file, sha256, size, licence, source, role, tensors) with its
+   * infohash, magnet URI and .torrent URL, signed with the service key (see docs/peers.md).
+   */
   @Get('api/v1/models/manifest')
   @Header('Cache-Control', SHORT_LIVED)
   manifest() {
-    return this.registry.manifest();
+    return this.signedManifest.signed();
+  }
+
+  /** A model's deterministic torrent as a .torrent file, for peers that cannot get it from another peer. */
+  @Get('api/v1/models/:id/torrent')
+  @ApiProduces('application/x-bittorrent')
+  async torrent(@Param('id') modelId: string, @Res() reply: FastifyReply): Promise<void> {
+    const entry = this.torrents.find(modelId);
+    if (!entry) throw new NotFoundError('model-not-found', 'No model with that id is listed in the manifest');
+    await reply
+      .header('Content-Type', 'application/x-bittorrent')
+      .header('Content-Disposition', `attachment; filename="${entry.metadata.name}.torrent"`)
+      .header('Cache-Control', SHORT_LIVED)
+      .send(entry.metadata.torrentFile);
   }
 
   /** A model file (or its licence) listed in the manifest, with ETag = sha256 and byte ranges. */
