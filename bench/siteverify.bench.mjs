@@ -112,6 +112,8 @@ async function startPeerProof(lib, dir) {
       LOG_LEVEL: 'error',
       DEMO_SITE: 'false',
       TOKEN_TTL_SECONDS: '3600',
+      DATA_DIR: dir,
+      TORRENT_ENABLED: 'false',
     },
     ROOT,
   );

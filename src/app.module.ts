@@ -7,6 +7,7 @@ import { ChallengesModule } from './challenges/challenges.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { ModelsModule } from './models/models.module';
 import { OpsModule } from './ops/ops.module';
+import { PeersModule } from './peers/peers.module';
 import { SitesModule } from './sites/sites.module';
 import { TokensModule } from './tokens/tokens.module';
 import { WidgetModule } from './widget/widget.module';
@@ -23,6 +24,7 @@ export class AppModule {
         TokensModule,
         ModelsModule,
         LedgerModule,
+        PeersModule,
         ChallengesModule,
         OpsModule,
         WidgetModule,

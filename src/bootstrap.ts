@@ -67,6 +67,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
     logger: options.logger ?? createLogger(config.logLevel),
     abortOnError: false,
+    // Peer requests sign the exact body bytes (src/peers/peer-auth.guard.ts). Nest's JSON parser reads the
+    // body as a Buffer anyway; this only keeps a reference to it on the request.
+    rawBody: true,
   });
   const fastify = app.getHttpAdapter().getInstance();
   configureFastify(fastify, app.get(MetricsService), config.logLevel);

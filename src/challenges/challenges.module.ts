@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RateLimitGuard } from '../common/rate-limit.guard';
 import { InferenceModule } from '../inference/inference.module';
+import { PeersModule } from '../peers/peers.module';
 import { SitesModule } from '../sites/sites.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { ChallengeEntity } from './challenge.entity';
@@ -11,7 +12,7 @@ import { ChallengesService } from './challenges.service';
 import { RiskTracker } from './risk-tracker.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ChallengeEntity]), SitesModule, TokensModule, InferenceModule],
+  imports: [TypeOrmModule.forFeature([ChallengeEntity]), SitesModule, TokensModule, InferenceModule, PeersModule],
   controllers: [ChallengesController],
   providers: [ChallengesService, ChallengeWriter, RiskTracker, RateLimitGuard],
   exports: [ChallengesService],

@@ -7,6 +7,7 @@ import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError } from '../common/domain-error';
 import { InferenceService } from '../inference/inference.service';
+import { AuditJobsService } from '../peers/audit-jobs.service';
 import { DUMMY_TOKEN, TEST_SITEKEYS } from '../protocol/keys';
 import { hostnameAllowed } from '../sites/hostname-pattern';
 import type { SiteEntity } from '../sites/site.entity';
@@ -41,6 +42,7 @@ export class ChallengesService {
     private readonly tokens: TokensService,
     private readonly inference: InferenceService,
     private readonly risk: RiskTracker,
+    private readonly audits: AuditJobsService,
     private readonly crypto: CryptoAdapter,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -137,6 +139,8 @@ export class ChallengesService {
       cdata: challenge.cdata,
       challengeId: challenge.id,
     });
+    // Verifier peers re-check a sample of solutions; createAudit never throws, so it cannot fail the visitor.
+    await this.audits.createAudit(challenge, dto.outputs);
     return {
       status: 'solved',
       token: minted.token,

@@ -6,6 +6,7 @@ import { DomainError } from '../common/domain-error';
 import { CliError } from './cli-error';
 import { ledgerCommand } from './ledger.command';
 import { openapiCommand } from './openapi.command';
+import { peerCommand } from './peer.command';
 import { peersCommand } from './peers.command';
 import { serve } from './serve.command';
 import { sitesCommand } from './sites.command';
@@ -25,6 +26,7 @@ program
   .action(() => serve(config()));
 program.addCommand(sitesCommand(config));
 program.addCommand(peersCommand(config));
+program.addCommand(peerCommand());
 program.addCommand(ledgerCommand());
 program.addCommand(openapiCommand());
 // addCommand() does not pass settings down: without this, a bad option of a subcommand exits 1 on its own.

@@ -31,6 +31,23 @@ export interface AppConfig {
   rateLimit: { perMinute: number };
   demoSite: boolean;
   torrent: TorrentConfig;
+  peers: PeersConfig;
+}
+
+/** Verifier peers and their jobs (docs/peers.md, "Jobs"). */
+export interface PeersConfig {
+  /** How long assigned peers have to commit, from assignment (and again after a reassignment). */
+  commitSeconds: number;
+  /** How long committed peers have to reveal, from the moment commits close. */
+  revealSeconds: number;
+  /** Rounds of reassignment for a job whose peers miss the commit deadline. */
+  jobRetries: number;
+  /** At most this many peers on one job. */
+  committeeSize: number;
+  /** A peer counts as present when its last signed request is this recent. */
+  activeSeconds: number;
+  /** Fraction of solved proof-of-inference challenges audited by peers (none while no peer is present). */
+  auditRate: number;
 }
 
 /** How the service seeds its models over BitTorrent (docs/peers.md). */
@@ -100,6 +117,17 @@ const envSchema = z.object({
   TORRENT_DHT: boolean.default(true),
   TORRENT_LSD: boolean.default(true),
   TORRENT_TRACKERS: z.string().default('').transform(announceUrls),
+  PEER_COMMIT_SECONDS: integer(1, 3600).default(60),
+  PEER_REVEAL_SECONDS: integer(1, 3600).default(60),
+  PEER_JOB_RETRIES: integer(0, 10).default(2),
+  PEER_COMMITTEE_SIZE: integer(1, 64).default(5),
+  PEER_ACTIVE_SECONDS: integer(10, 24 * 3600).default(300),
+  PEER_AUDIT_RATE: z
+    .string()
+    .trim()
+    .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'must be a fraction between 0 and 1')
+    .transform(Number)
+    .default(1),
   NODE_ENV: z.string().optional(),
 });
 
@@ -196,6 +224,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, home = process.
       dht: e.TORRENT_DHT,
       lsd: e.TORRENT_LSD,
       trackers: e.TORRENT_TRACKERS,
+    },
+    peers: {
+      commitSeconds: e.PEER_COMMIT_SECONDS,
+      revealSeconds: e.PEER_REVEAL_SECONDS,
+      jobRetries: e.PEER_JOB_RETRIES,
+      committeeSize: e.PEER_COMMITTEE_SIZE,
+      activeSeconds: e.PEER_ACTIVE_SECONDS,
+      auditRate: e.PEER_AUDIT_RATE,
     },
   };
 }

@@ -4,11 +4,15 @@ import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/app-config';
 import { ChallengeEntity } from '../challenges/challenge.entity';
 import { LedgerBalanceEntity, LedgerEntryEntity, LedgerHeadEntity, LedgerNodeEntity } from '../ledger/ledger.entities';
+import { JobAssignmentEntity, JobEntity } from '../peers/job.entity';
+import { PeerNonceEntity } from '../peers/peer-nonce.entity';
+import { PeerEntity } from '../peers/peer.entity';
 import { SiteEntity } from '../sites/site.entity';
 import { TokenEntity } from '../tokens/token.entity';
 import { SitesAndTokens1764300000000 } from './migrations/1764300000000-sites-and-tokens';
 import { Challenges1764310000000 } from './migrations/1764310000000-challenges';
 import { Ledger1764320000000 } from './migrations/1764320000000-ledger';
+import { PeersAndJobs1764330000000 } from './migrations/1764330000000-peers-and-jobs';
 
 export const ENTITIES = [
   SiteEntity,
@@ -18,8 +22,17 @@ export const ENTITIES = [
   LedgerNodeEntity,
   LedgerHeadEntity,
   LedgerBalanceEntity,
+  PeerEntity,
+  PeerNonceEntity,
+  JobEntity,
+  JobAssignmentEntity,
 ];
-export const MIGRATIONS = [SitesAndTokens1764300000000, Challenges1764310000000, Ledger1764320000000];
+export const MIGRATIONS = [
+  SitesAndTokens1764300000000,
+  Challenges1764310000000,
+  Ledger1764320000000,
+  PeersAndJobs1764330000000,
+];
 
 /** TypeORM options for the configured database; migrations, never synchronize, build the schema. */
 export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {

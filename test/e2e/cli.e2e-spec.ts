@@ -228,7 +228,15 @@ describe.each(databaseKinds())('peerproof serve [%s]', (kind: DatabaseKind) => {
   it('serves with a working demo secret and exits 0 on SIGTERM', async () => {
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
-    const env = { PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: database.url, DEMO_SITE: 'true' };
+    const env = {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: database.url,
+      DEMO_SITE: 'true',
+      // The service key goes to a scratch folder, and no test opens a BitTorrent port or joins the DHT.
+      DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'peerproof-serve-')),
+      TORRENT_ENABLED: 'false',
+    };
     const server = spawn(process.execPath, [BIN, 'serve'], { cwd: ROOT, env: cliEnv(env) });
     child = server;
     let stdout = '';

@@ -1,0 +1,186 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LessThanOrEqual, Not, Repository } from 'typeorm';
+import { Clock } from '../adapters/clock.adapter';
+import { CryptoAdapter } from '../adapters/crypto.adapter';
+import { APP_CONFIG } from '../config/app-config';
+import type { AppConfig } from '../config/app-config';
+import { JobAssignmentEntity, JobEntity } from './job.entity';
+import type { AssignmentStatus, JobResult } from './job.entity';
+import { JobNotifier } from './job-notifier';
+import { medianResult } from './job-result';
+import { PeersService } from './peers.service';
+
+export interface NewJob {
+  kind: string;
+  subject: string | null;
+  /** sha256 of the model files the job needs. */
+  models: string[];
+  evidence: Record<string, unknown>;
+}
+
+const SWEEP_BATCH = 200;
+const COMMITTED: readonly AssignmentStatus[] = ['committed', 'revealed', 'missed-reveal'];
+
+/**
+ * A job's state machine: creation with its committee, commits closing, reassignment of peers that miss the
+ * commit deadline, finalization. Every transition is a conditional UPDATE on the state it leaves, so several
+ * instances sweeping the same PostgreSQL database (or a sweep racing a peer's request) apply it once.
+ */
+@Injectable()
+export class JobLifecycleService {
+  constructor(
+    @InjectRepository(JobEntity) private readonly jobs: Repository<JobEntity>,
+    @InjectRepository(JobAssignmentEntity) private readonly assignments: Repository<JobAssignmentEntity>,
+    private readonly peers: PeersService,
+    private readonly notifier: JobNotifier,
+    private readonly crypto: CryptoAdapter,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Creates a job for up to PEER_COMMITTEE_SIZE present peers holding its models; null when none is. */
+  async create(spec: NewJob): Promise<JobEntity | null> {
+    const committee = await this.peers.pickActive(spec.models, new Set(), this.config.peers.committeeSize);
+    if (committee.length === 0) return null;
+    const now = this.clock.nowMs();
+    const job: JobEntity = {
+      id: this.crypto.randomUuid(),
+      ...spec,
+      status: 'committing',
+      createdAt: now,
+      commitDeadline: now + this.commitMs,
+      revealDeadline: null,
+      retries: 0,
+      resultScore: null,
+      result: null,
+      finalizedAt: null,
+    };
+    await this.jobs.manager.transaction(async (manager) => {
+      // The evidence is arbitrary JSON, which TypeORM's deep-partial insert type cannot follow.
+      await manager.insert(JobEntity, job as object);
+      await manager.insert(
+        JobAssignmentEntity,
+        committee.map((peerId) => this.assignment(job.id, peerId, now)),
+      );
+    });
+    this.notifier.notify(committee);
+    return job;
+  }
+
+  /** Applies a deadline that has passed, if any, and returns the job as it is afterwards. */
+  async advance(job: JobEntity): Promise<JobEntity> {
+    const now = this.clock.nowMs();
+    if (job.status === 'committing' && now >= job.commitDeadline) {
+      await this.onCommitDeadline(job, now);
+    } else if (job.status === 'revealing' && job.revealDeadline !== null && now >= job.revealDeadline) {
+      await this.onRevealDeadline(job.id);
+    } else {
+      return job;
+    }
+    return this.jobs.findOneByOrFail({ id: job.id });
+  }
+
+  /** Applies every deadline that has passed; run periodically and by tests after moving the clock. */
+  async sweep(): Promise<number> {
+    const now = this.clock.nowMs();
+    const due = await this.jobs.find({
+      where: [
+        { status: 'committing', commitDeadline: LessThanOrEqual(now) },
+        { status: 'revealing', revealDeadline: LessThanOrEqual(now) },
+      ],
+      order: { createdAt: 'ASC' },
+      take: SWEEP_BATCH,
+    });
+    for (const job of due) await this.advance(job);
+    return due.length;
+  }
+
+  /** After a commit: commits close as soon as no assigned peer is still to commit. */
+  async closeCommitsIfComplete(jobId: string): Promise<void> {
+    if ((await this.assignments.countBy({ jobId, status: 'assigned' })) === 0) await this.closeCommits(jobId);
+  }
+
+  /** After a reveal: the job is final as soon as no committed peer is still to reveal. */
+  async finalizeIfComplete(jobId: string): Promise<void> {
+    if ((await this.assignments.countBy({ jobId, status: 'committed' })) === 0) await this.finalize(jobId);
+  }
+
+  /**
+   * Peers still to commit are out; up to PEER_JOB_RETRIES times, present peers not yet on the job replace
+   * them with a fresh commit window. Without replacements, commits close on what was committed.
+   */
+  private async onCommitDeadline(job: JobEntity, now: number): Promise<void> {
+    // Claiming the deadline (moving it) makes this instance the only one to handle it.
+    const claimed = await this.jobs.update(
+      { id: job.id, status: 'committing', commitDeadline: job.commitDeadline },
+      { commitDeadline: now + this.commitMs },
+    );
+    if (claimed.affected !== 1) return;
+    const missed = await this.assignments.update({ jobId: job.id, status: 'assigned' }, { status: 'missed-commit' });
+    const missing = missed.affected ?? 0;
+    if (missing > 0 && job.retries < this.config.peers.jobRetries && (await this.reassign(job, missing, now))) return;
+    await this.closeCommits(job.id);
+  }
+
+  private async reassign(job: JobEntity, count: number, now: number): Promise<boolean> {
+    const onJob = await this.assignments.find({ where: { jobId: job.id }, select: { peerId: true } });
+    const replacements = await this.peers.pickActive(job.models, new Set(onJob.map((a) => a.peerId)), count);
+    if (replacements.length === 0) return false;
+    await this.assignments.insert(replacements.map((peerId) => this.assignment(job.id, peerId, now)));
+    await this.jobs.update({ id: job.id }, { retries: job.retries + 1 });
+    this.notifier.notify(replacements);
+    return true;
+  }
+
+  private async closeCommits(jobId: string): Promise<void> {
+    const committed = await this.assignments.find({ where: { jobId, status: 'committed' }, select: { peerId: true } });
+    if (committed.length === 0) return this.finalize(jobId);
+    const closed = await this.jobs.update(
+      { id: jobId, status: 'committing' },
+      { status: 'revealing', revealDeadline: this.clock.nowMs() + this.config.peers.revealSeconds * 1000 },
+    );
+    if (closed.affected === 1) this.notifier.notify(committed.map((assignment) => assignment.peerId));
+  }
+
+  private async onRevealDeadline(jobId: string): Promise<void> {
+    await this.assignments.update({ jobId, status: 'committed' }, { status: 'missed-reveal' });
+    await this.finalize(jobId);
+  }
+
+  /** The median of the revealed scores and the peers that agree with it, kept with the job. */
+  private async finalize(jobId: string): Promise<void> {
+    const all = await this.assignments.findBy({ jobId });
+    const revealed = all.filter((a) => a.status === 'revealed' && a.verdict !== null);
+    const { score, agreeing } = medianResult(revealed.map((a) => ({ peer: a.peerId, score: a.verdict!.score })));
+    const result: JobResult = {
+      score,
+      agreeing,
+      assigned: all.length,
+      committed: all.filter((a) => COMMITTED.includes(a.status)).length,
+      revealed: revealed.length,
+    };
+    await this.jobs.update(
+      { id: jobId, status: Not('final') },
+      { status: 'final', result, resultScore: score, finalizedAt: this.clock.nowMs() },
+    );
+  }
+
+  private assignment(jobId: string, peerId: string, now: number): JobAssignmentEntity {
+    return {
+      jobId,
+      peerId,
+      status: 'assigned',
+      assignedAt: now,
+      commitment: null,
+      committedAt: null,
+      verdict: null,
+      salt: null,
+      revealedAt: null,
+    };
+  }
+
+  private get commitMs(): number {
+    return this.config.peers.commitSeconds * 1000;
+  }
+}

@@ -1,0 +1,123 @@
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Res,
+  UseGuards,
+  applyDecorators,
+} from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { RateLimitGroup, RateLimitGuard } from '../common/rate-limit.guard';
+import { ZodValidationPipe } from '../common/zod-validation.pipe';
+import { PEER_HEADERS } from '../protocol/peer-protocol';
+import { JobNotifier } from './job-notifier';
+import { JobsService } from './jobs.service';
+import type { AuthenticatedPeer } from './peer-auth.guard';
+import { AcceptsNewPeer, CurrentPeer, PeerAuthGuard } from './peer-auth.guard';
+import type { CommitDto, HeartbeatDto, PollDto, RegisterDto, RevealDto } from './peers.dto';
+import { commitSchema, heartbeatSchema, jobIdSchema, pollSchema, registerSchema, revealSchema } from './peers.dto';
+import { PeersService } from './peers.service';
+
+const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
+const jobIdPipe = new ZodValidationPipe(jobIdSchema);
+
+/** A route only a peer may call, with a request signed as docs/peers.md says; never cached. */
+const SignedByPeer = () =>
+  applyDecorators(
+    UseGuards(PeerAuthGuard),
+    Header('Cache-Control', 'no-store'),
+    ApiHeader({ name: PEER_HEADERS.peer, description: 'peer id: its Ed25519 public key, base64url' }),
+    ApiHeader({ name: PEER_HEADERS.timestamp, description: 'milliseconds since the epoch, within 60 s' }),
+    ApiHeader({ name: PEER_HEADERS.nonce, description: 'at least 16 random bytes, base64url, never reused' }),
+    ApiHeader({ name: PEER_HEADERS.signature, description: 'Ed25519 signature of the signing string, base64url' }),
+  );
+
+/** Verifier peers: registration, presence, and their jobs (commit, then reveal). */
+@ApiTags('peers')
+@RateLimitGroup('peers')
+@UseGuards(RateLimitGuard)
+@Controller('api/v1/peers')
+export class PeersController {
+  constructor(
+    private readonly peers: PeersService,
+    private readonly jobs: JobsService,
+    private readonly notifier: JobNotifier,
+  ) {}
+
+  /** Every registered peer: id, public key, models held, last seen, jobs answered. */
+  @Get()
+  async list() {
+    return { peers: await this.peers.list() };
+  }
+
+  @Post('register')
+  @HttpCode(200)
+  @AcceptsNewPeer()
+  @SignedByPeer()
+  @ApiBody({ schema: jsonSchema(registerSchema) })
+  register(@CurrentPeer() peer: AuthenticatedPeer, @Body(new ZodValidationPipe(registerSchema)) dto: RegisterDto) {
+    return this.peers.register(peer.id, peer.publicKey, dto.models);
+  }
+
+  @Post('me/heartbeat')
+  @HttpCode(200)
+  @SignedByPeer()
+  @ApiBody({ schema: jsonSchema(heartbeatSchema) })
+  async heartbeat(
+    @CurrentPeer() peer: AuthenticatedPeer,
+    @Body(new ZodValidationPipe(heartbeatSchema)) dto: HeartbeatDto,
+  ) {
+    return { peer: await this.peers.heartbeat(peer.id, dto.models) };
+  }
+
+  /** Jobs waiting for this peer's commit or reveal; `wait` (≤ 30 s) holds the request until one arrives. */
+  @Get('me/jobs')
+  @SignedByPeer()
+  async poll(
+    @CurrentPeer() peer: AuthenticatedPeer,
+    @Query(new ZodValidationPipe(pollSchema)) query: PollDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const jobs = await this.jobs.poll(peer.id, query.wait);
+    // A poll cut short by shutdown ends after the server stopped closing idle connections: close this one.
+    if (this.notifier.closing) void reply.header('Connection', 'close');
+    return { jobs };
+  }
+
+  @Get('me/jobs/:id/evidence')
+  @SignedByPeer()
+  evidence(@CurrentPeer() peer: AuthenticatedPeer, @Param('id', jobIdPipe) id: string) {
+    return this.jobs.evidence(peer.id, id);
+  }
+
+  @Post('me/jobs/:id/commit')
+  @HttpCode(200)
+  @SignedByPeer()
+  @ApiBody({ schema: jsonSchema(commitSchema) })
+  commit(
+    @CurrentPeer() peer: AuthenticatedPeer,
+    @Param('id', jobIdPipe) id: string,
+    @Body(new ZodValidationPipe(commitSchema)) dto: CommitDto,
+  ) {
+    return this.jobs.commit(peer.id, id, dto);
+  }
+
+  @Post('me/jobs/:id/reveal')
+  @HttpCode(200)
+  @SignedByPeer()
+  @ApiBody({ schema: jsonSchema(revealSchema) })
+  reveal(
+    @CurrentPeer() peer: AuthenticatedPeer,
+    @Param('id', jobIdPipe) id: string,
+    @Body(new ZodValidationPipe(revealSchema)) dto: RevealDto,
+  ) {
+    return this.jobs.reveal(peer.id, id, dto);
+  }
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { commitmentSchema, saltSchema, verdictSchema } from '../protocol/peer-protocol';
+
+const sha256List = z
+  .array(z.string().regex(/^[0-9a-f]{64}$/, 'models must be sha256 hex (64 lowercase hex characters)'))
+  .max(64);
+
+export const registerSchema = z.strictObject({ models: sha256List.optional() });
+export type RegisterDto = z.infer<typeof registerSchema>;
+
+export const heartbeatSchema = z.strictObject({ models: sha256List });
+export type HeartbeatDto = z.infer<typeof heartbeatSchema>;
+
+export const pollSchema = z.strictObject({
+  wait: z.coerce.number('wait must be a number of seconds').int('wait must be whole seconds').min(0).max(30).default(0),
+});
+export type PollDto = z.infer<typeof pollSchema>;
+
+export const jobIdSchema = z.uuid('not a job id');
+
+export const commitSchema = z.strictObject({ commitment: commitmentSchema });
+export type CommitDto = z.infer<typeof commitSchema>;
+
+export const revealSchema = z.strictObject({ verdict: verdictSchema, salt: saltSchema });
+export type RevealDto = z.infer<typeof revealSchema>;
+
+/** A peer as anyone may see it at GET /api/v1/peers. */
+export interface PeerDto {
+  id: string;
+  publicKey: string;
+  models: string[];
+  registeredAt: string;
+  lastSeenAt: string;
+  jobsAnswered: number;
+}
+
+/** A job waiting for this peer: its commit, or its reveal once commits have closed. */
+export interface PendingJobDto {
+  id: string;
+  kind: string;
+  phase: 'commit' | 'reveal';
+  models: string[];
+  commitDeadline: string;
+  revealDeadline: string | null;
+}
+
+export interface EvidenceDto {
+  id: string;
+  kind: string;
+  models: string[];
+  evidence: Record<string, unknown>;
+  commitDeadline: string;
+}

@@ -1,0 +1,108 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { MoreThanOrEqual, Repository } from 'typeorm';
+import { Clock } from '../adapters/clock.adapter';
+import { CryptoAdapter } from '../adapters/crypto.adapter';
+import { APP_CONFIG } from '../config/app-config';
+import type { AppConfig } from '../config/app-config';
+import { PeerEntity } from './peer.entity';
+import type { PeerDto } from './peers.dto';
+
+const LIST_LIMIT = 1000;
+
+/** Registered peers: identity, presence, the models they hold. */
+@Injectable()
+export class PeersService {
+  constructor(
+    @InjectRepository(PeerEntity) private readonly peers: Repository<PeerEntity>,
+    private readonly crypto: CryptoAdapter,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  find(id: string): Promise<PeerEntity | null> {
+    return this.peers.findOneBy({ id });
+  }
+
+  /** Registers the key that signed the request; registering again is harmless and changes nothing but presence. */
+  async register(id: string, publicKey: string, models?: string[]): Promise<{ peer: PeerDto; created: boolean }> {
+    const now = this.clock.nowMs();
+    const existing = await this.find(id);
+    if (existing) {
+      await this.peers.update({ id }, { lastSeenAt: now, ...(models ? { models: unique(models) } : {}) });
+      return { peer: toDto((await this.find(id))!), created: false };
+    }
+    const peer: PeerEntity = {
+      id,
+      publicKey,
+      registeredAt: now,
+      lastSeenAt: now,
+      models: unique(models ?? []),
+      jobsAnswered: 0,
+    };
+    // Two registrations racing for one key: the loser's insert fails on the primary key and it reads the winner.
+    await this.peers.insert(peer).catch(async (error: unknown) => {
+      if (!(await this.find(id))) throw error;
+    });
+    return { peer: toDto((await this.find(id))!), created: true };
+  }
+
+  async heartbeat(id: string, models: string[]): Promise<PeerDto> {
+    await this.peers.update({ id }, { models: unique(models), lastSeenAt: this.clock.nowMs() });
+    return toDto((await this.find(id))!);
+  }
+
+  /** Every authenticated request counts as a sign of life. */
+  async touch(id: string): Promise<void> {
+    await this.peers.update({ id }, { lastSeenAt: this.clock.nowMs() });
+  }
+
+  async list(): Promise<PeerDto[]> {
+    const peers = await this.peers.find({ order: { lastSeenAt: 'DESC', id: 'ASC' }, take: LIST_LIMIT });
+    return peers.map(toDto);
+  }
+
+  /**
+   * Up to `limit` peers, in random order, seen within PEER_ACTIVE_SECONDS, holding every model in `models`
+   * and not in `exclude`: a job's committee until stake-weighted draws arrive (issue 7).
+   */
+  async pickActive(models: readonly string[], exclude: ReadonlySet<string>, limit: number): Promise<string[]> {
+    if (limit <= 0) return [];
+    const since = this.clock.nowMs() - this.config.peers.activeSeconds * 1000;
+    const recent = await this.peers.find({
+      where: { lastSeenAt: MoreThanOrEqual(since) },
+      select: { id: true, models: true },
+    });
+    const eligible = recent
+      .filter((peer) => !exclude.has(peer.id) && models.every((sha) => peer.models.includes(sha)))
+      .map((peer) => peer.id);
+    return this.shuffle(eligible).slice(0, limit);
+  }
+
+  async recordAnswer(id: string): Promise<void> {
+    await this.peers.increment({ id }, 'jobsAnswered', 1);
+  }
+
+  private shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.crypto.randomInt(0, i + 1);
+      [items[i], items[j]] = [items[j], items[i]];
+    }
+    return items;
+  }
+}
+
+function unique(models: string[]): string[] {
+  return [...new Set(models)].sort();
+}
+
+export function toDto(peer: PeerEntity): PeerDto {
+  return {
+    id: peer.id,
+    publicKey: peer.publicKey,
+    models: peer.models,
+    registeredAt: new Date(peer.registeredAt).toISOString(),
+    lastSeenAt: new Date(peer.lastSeenAt).toISOString(),
+    jobsAnswered: peer.jobsAnswered,
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Inference audits: verifier peers re-check a solved proof-of-inference challenge with their own copy of the
+ * model. The job's evidence is the task and the visitor's outputs; the verdict's score is the fraction of a
+ * random sample of outputs the peer reproduced within the task's tolerance (docs/peers.md, "Jobs").
+ */
+import { z } from 'zod';
+import type { InferenceTask } from './inference-task';
+import { BLAZEFACE_OUTPUT_FORMAT, roundScore, verifyCompactOutput } from './inference-task';
+import type { InferenceRunner } from './reference-solver';
+import { recomputeScores } from './reference-solver';
+
+export const INFERENCE_AUDIT_KIND = 'inference-audit';
+
+/** Outputs a peer recomputes per audit: enough to notice a visitor that faked a large share of its work. */
+export const AUDIT_SAMPLE_SIZE = 16;
+const MAX_REASONS = 3;
+
+export const inferenceAuditEvidenceSchema = z
+  .strictObject({
+    modelId: z.string().min(1).max(64),
+    modelSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    inputName: z.string().min(1).max(200),
+    inputShape: z.array(z.number().int().min(1)).min(1).max(8),
+    outputFormat: z.literal(BLAZEFACE_OUTPUT_FORMAT),
+    seed: z.string().min(1).max(64),
+    tolerance: z.number().min(0).max(1),
+    count: z.number().int().min(1).max(4096),
+    outputs: z.array(z.tuple([z.number(), z.number()])).max(4096),
+  })
+  .refine((evidence) => evidence.outputs.length === evidence.count, 'outputs must hold count pairs');
+export type InferenceAuditEvidence = z.infer<typeof inferenceAuditEvidenceSchema>;
+
+export interface AuditOutcome {
+  /** Fraction of the sampled outputs reproduced, rounded to 4 decimals. */
+  score: number;
+  /** The first few outputs that did not reproduce, and why. */
+  reasons: string[];
+}
+
+/** `size` distinct indices below `count`, drawn with `randomInt(min, max)` (max exclusive). */
+export function sampleIndices(count: number, size: number, randomInt: (min: number, max: number) => number): number[] {
+  const k = Math.min(size, count);
+  const pool = Array.from({ length: count }, (_, i) => i);
+  for (let i = 0; i < k; i++) {
+    const j = i + randomInt(0, count - i);
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  return pool.slice(0, k).sort((a, b) => a - b);
+}
+
+/** Recomputes the given outputs with `runner` (the model named by the evidence) and scores the agreement. */
+export async function auditInference(
+  evidence: InferenceAuditEvidence,
+  runner: InferenceRunner,
+  indices: readonly number[],
+): Promise<AuditOutcome> {
+  const task: InferenceTask = {
+    modelId: evidence.modelId,
+    modelSha256: evidence.modelSha256,
+    seed: evidence.seed,
+    count: evidence.count,
+    inputName: evidence.inputName,
+    inputShape: evidence.inputShape,
+    outputFormat: evidence.outputFormat,
+    tolerance: evidence.tolerance,
+  };
+  const reasons: string[] = [];
+  let reproduced = 0;
+  for (const index of indices) {
+    const [anchor, score] = evidence.outputs[index];
+    const result = verifyCompactOutput({ anchor, score }, await recomputeScores(task, index, runner), task.tolerance);
+    if (result.ok) reproduced++;
+    else if (reasons.length < MAX_REASONS) reasons.push(`output ${index}: ${result.reason}`);
+  }
+  return { score: indices.length === 0 ? 0 : roundScore(reproduced / indices.length), reasons };
+}

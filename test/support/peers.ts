@@ -1,0 +1,58 @@
+import request from 'supertest';
+import { OnnxAdapter } from '../../src/adapters/onnx.adapter';
+import { generateEd25519KeyPair } from '../../src/adapters/ed25519';
+import type { JobEntity } from '../../src/peers/job.entity';
+import { JobLifecycleService } from '../../src/peers/job-lifecycle.service';
+import type { PeerIdentity } from '../../src/peers/peer-runtime/peer-identity';
+import { identityFromPem } from '../../src/peers/peer-runtime/peer-identity';
+import { ServiceClient } from '../../src/peers/peer-runtime/service-client';
+import { createSite } from './fixtures';
+import { solveChallenge } from './solver';
+import type { TestApp } from './test-app';
+
+/** sha256 of the shipped BlazeFace model: what audit jobs need. */
+export const MODEL_SHA256 = 'd388b1cf8a5f6f1af2b3f4c14f6d0f138bab970cd618cccd12dddb7484e82e51';
+
+export interface TestPeer {
+  identity: PeerIdentity;
+  client: ServiceClient;
+}
+
+/** A fresh identity and a client stamping requests with the test app's manual clock. */
+export function newPeer(t: TestApp, baseUrl = t.baseUrl): TestPeer {
+  const identity = identityFromPem(generateEd25519KeyPair().privateKeyPem);
+  return { identity, client: new ServiceClient(baseUrl, identity, { now: () => t.clock.nowMs() }) };
+}
+
+export async function registeredPeer(t: TestApp, models: string[] = [MODEL_SHA256]): Promise<TestPeer> {
+  const peer = newPeer(t);
+  await peer.client.register(models);
+  return peer;
+}
+
+/** A job with made-up evidence, straight through the lifecycle service (for protocol tests). */
+export async function createJob(t: TestApp, models: string[] = [MODEL_SHA256]): Promise<JobEntity> {
+  const job = await t.app
+    .get(JobLifecycleService)
+    .create({ kind: 'test', subject: null, models, evidence: { hello: 'peers' } });
+  if (!job) throw new Error('no peer was present to take the job');
+  return job;
+}
+
+/** Solves a real challenge as a visitor would, which creates an inference-audit job when peers are present. */
+export async function solveAChallenge(t: TestApp, origin = 'https://shop.example.com'): Promise<string> {
+  const site = await createSite(t, { difficulty: 'easy' });
+  const challenge = await request(t.baseUrl)
+    .post('/api/v1/challenges')
+    .set('Origin', origin)
+    .send({ sitekey: site.sitekey })
+    .expect(201);
+  const outputs = await solveChallenge(t.app.get(OnnxAdapter), challenge.body.inference);
+  const solved = await request(t.baseUrl)
+    .post(`/api/v1/challenges/${challenge.body.id}/solution`)
+    .set('Origin', origin)
+    .send({ outputs })
+    .expect(200);
+  if (solved.body.status !== 'solved') throw new Error(`challenge not solved: ${JSON.stringify(solved.body)}`);
+  return challenge.body.id as string;
+}
