@@ -16,7 +16,7 @@ const BACK_MODEL = {
   file: 'face_detection_back_256x256_barracuda.onnx',
   sha256: '427cbbe0fc41448d09e1dc9cfabe2423d997cf2faaeab91fadd09a510b63b8e2',
 };
-const SHARED_MODELS = path.resolve(process.cwd(), '..', 'shared', 'models');
+const TEST_MODELS = path.resolve('test', 'fixtures', 'models');
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -39,7 +39,7 @@ function modelsFolder(root: string, name: string, withBack: boolean): string {
   const dir = path.join(root, name);
   fs.cpSync(path.resolve('models'), dir, { recursive: true });
   if (withBack) {
-    fs.copyFileSync(path.join(SHARED_MODELS, BACK_MODEL.file), path.join(dir, BACK_MODEL.file));
+    fs.copyFileSync(path.join(TEST_MODELS, BACK_MODEL.file), path.join(dir, BACK_MODEL.file));
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
     const front = manifest.models[0];
     manifest.models.push({
@@ -56,11 +56,9 @@ function modelsFolder(root: string, name: string, withBack: boolean): string {
   return dir;
 }
 
-const skipWithoutSharedModels = fs.existsSync(path.join(SHARED_MODELS, BACK_MODEL.file)) ? describe : describe.skip;
-
 // A peer re-fetches the signed manifest periodically: it picks up a version with a new model (downloaded,
 // checked and loaded like the first), and refuses one signed by another key while keeping what it has.
-skipWithoutSharedModels.each(databaseKinds())('a verifier peer following the manifest [%s]', (kind) => {
+describe.each(databaseKinds())('a verifier peer following the manifest [%s]', (kind) => {
   let t: TestApp;
   let root: string;
   let runtime: PeerRuntime;
