@@ -1,12 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DatabaseKind, TestDatabase } from '../support/databases';
 import { createTestDatabase, databaseKinds } from '../support/databases';
+import { freePort } from '../support/net';
 
 /** The compiled CLI, as users run it: `npm test` builds first. */
 const ROOT = process.cwd();
@@ -41,14 +41,6 @@ function expectExit(result: CliResult, code: number): void {
   if (result.code !== code) {
     throw new Error(`expected exit ${code}, got ${result.code} (${result.signal})\n${result.stderr}\n${result.stdout}`);
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 beforeAll(() => {

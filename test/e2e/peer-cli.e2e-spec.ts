@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
@@ -13,6 +12,7 @@ import { databaseKinds } from '../support/databases';
 import { MODEL_SHA256, solveAChallenge } from '../support/peers';
 import type { TestApp } from '../support/test-app';
 import { startTestApp } from '../support/test-app';
+import { freePort } from '../support/net';
 
 /** The compiled CLI, as operators run it: `npm test` builds first. */
 const ROOT = process.cwd();
@@ -76,14 +76,6 @@ class PeerProcess {
     this.child.kill('SIGTERM');
     return this.exited;
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('peerproof peer: arguments', () => {

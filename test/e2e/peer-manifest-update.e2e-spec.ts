@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LOOPBACK_TORRENT_OPTIONS } from '../../src/adapters/torrent.adapter';
@@ -10,6 +9,7 @@ import { databaseKinds } from '../support/databases';
 import { MODEL_SHA256 } from '../support/peers';
 import type { TestApp } from '../support/test-app';
 import { startTestApp } from '../support/test-app';
+import { freePort, waitFor } from '../support/net';
 
 /** A second model, published in the manifest's next version: BlazeFace's full-range variant. */
 const BACK_MODEL = {
@@ -17,22 +17,6 @@ const BACK_MODEL = {
   sha256: '427cbbe0fc41448d09e1dc9cfabe2423d997cf2faaeab91fadd09a510b63b8e2',
 };
 const TEST_MODELS = path.resolve('test', 'fixtures', 'models');
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitFor(what: string, probe: () => boolean, ms = 30_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** The shipped models folder, plus the full-range model in a second manifest version when `withBack`. */
 function modelsFolder(root: string, name: string, withBack: boolean): string {

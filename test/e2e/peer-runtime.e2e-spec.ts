@@ -17,18 +17,9 @@ import { databaseKinds } from '../support/databases';
 import { MODEL_SHA256, solveAChallenge } from '../support/peers';
 import type { TestApp } from '../support/test-app';
 import { startTestApp } from '../support/test-app';
+import { waitFor } from '../support/net';
 
 const MODEL_FILE = 'face_detection_front_128x128_barracuda.onnx';
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 30_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const events = (log: { lines: string[] }, event: string) =>
   log.lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.event === event);

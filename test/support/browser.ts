@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import * as net from 'node:net';
+import { freePort } from './net';
 import * as path from 'node:path';
 import type { Browser, BrowserContext, BrowserContextOptions, ConsoleMessage, Page } from 'playwright-core';
 import playwright from 'playwright-core';
@@ -102,14 +102,6 @@ export async function openPage(
     if (/csp/i.test(reason)) blockedRequests.push(`${request.url()} (${reason})`);
   });
   return { context, page, problems: { consoleErrors, pageErrors, blockedRequests, cspViolations } };
-}
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /**
