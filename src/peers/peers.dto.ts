@@ -24,6 +24,11 @@ export type CommitDto = z.infer<typeof commitSchema>;
 export const revealSchema = z.strictObject({ verdict: verdictSchema, salt: saltSchema });
 export type RevealDto = z.infer<typeof revealSchema>;
 
+export const stakeAmountSchema = z.strictObject({
+  amount: z.number('amount must be a number').int('amount must be a whole number').min(1).max(1e12),
+});
+export type StakeAmountDto = z.infer<typeof stakeAmountSchema>;
+
 /** A peer as anyone may see it at GET /api/v1/peers. */
 export interface PeerDto {
   id: string;

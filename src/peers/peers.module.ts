@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RateLimitGuard } from '../common/rate-limit.guard';
+import { LedgerModule } from '../ledger/ledger.module';
 import { ModelsModule } from '../models/models.module';
 import { AuditJobsService } from './audit-jobs.service';
 import { JobAssignmentEntity, JobEntity } from './job.entity';
@@ -14,10 +15,15 @@ import { PeerEntity } from './peer.entity';
 import { PeerNoncesService } from './peer-nonces.service';
 import { PeersController } from './peers.controller';
 import { PeersService } from './peers.service';
+import { StakingService } from './staking.service';
 
 /** Verifier peers (identity, signed requests, presence) and the jobs they answer by commit and reveal. */
 @Module({
-  imports: [TypeOrmModule.forFeature([PeerEntity, PeerNonceEntity, JobEntity, JobAssignmentEntity]), ModelsModule],
+  imports: [
+    TypeOrmModule.forFeature([PeerEntity, PeerNonceEntity, JobEntity, JobAssignmentEntity]),
+    ModelsModule,
+    LedgerModule,
+  ],
   controllers: [PeersController],
   providers: [
     PeersService,
@@ -29,6 +35,7 @@ import { PeersService } from './peers.service';
     JobsService,
     AuditJobsService,
     JobSweeperService,
+    StakingService,
   ],
   exports: [AuditJobsService, JobLifecycleService, PeersService],
 })
