@@ -4,6 +4,7 @@ import { RateLimitGuard } from '../common/rate-limit.guard';
 import { LedgerModule } from '../ledger/ledger.module';
 import { ModelsModule } from '../models/models.module';
 import { AuditJobsService } from './audit-jobs.service';
+import { CommitteesService } from './committees.service';
 import { JobAssignmentEntity, JobEntity } from './job.entity';
 import { JobLifecycleService } from './job-lifecycle.service';
 import { JobNotifier } from './job-notifier';
@@ -36,6 +37,7 @@ import { StakingService } from './staking.service';
     AuditJobsService,
     JobSweeperService,
     StakingService,
+    CommitteesService,
   ],
   exports: [AuditJobsService, JobLifecycleService, PeersService],
 })
