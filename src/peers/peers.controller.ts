@@ -68,6 +68,12 @@ export class PeersController {
     return { peers: await this.peers.list() };
   }
 
+  /** Public: the signed head and candidates a job's committee was drawn from, to recompute the draw. */
+  @Get('jobs/:id/committee')
+  committee(@Param('id', jobIdPipe) id: string) {
+    return this.jobs.committee(id);
+  }
+
   @Post('register')
   @HttpCode(200)
   @AcceptsNewPeer()

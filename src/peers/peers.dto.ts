@@ -49,6 +49,16 @@ export interface PendingJobDto {
   revealDeadline: string | null;
 }
 
+/** A job's committee draw; `drawn: false` for an open committee, taken while nobody had stake. */
+export interface CommitteeDto {
+  id: string;
+  drawn: boolean;
+  headSize: number | null;
+  headRoot: string | null;
+  candidates: string[];
+  members: Array<{ peer: string; stake: number }>;
+}
+
 export interface EvidenceDto {
   id: string;
   kind: string;

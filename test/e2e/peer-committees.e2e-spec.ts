@@ -84,15 +84,24 @@ describe.each(databaseKinds())('committees drawn from the ledger [%s]', (kind) =
     expect((await assignments(job.id)).map((a) => a.peerId).sort()).toEqual(
       row.committee!.members.map((m) => m.peer).sort(),
     );
-    // An outsider recomputes the draw from the first drawHeadSize entries of the public log.
-    const prefix = (await allEntries()).slice(0, row.drawHeadSize!);
+    // An outsider recomputes the draw from the public committee route and the log's first headSize entries.
+    const published = (await request(t.baseUrl).get(`/api/v1/peers/jobs/${job.id}/committee`).expect(200)).body;
+    expect(published).toEqual({
+      id: job.id,
+      drawn: true,
+      headSize: row.drawHeadSize,
+      headRoot: row.drawHeadRoot,
+      candidates: row.committee!.candidates,
+      members: row.committee!.members,
+    });
+    const prefix = (await allEntries()).slice(0, published.headSize);
     const root = hex(rootOf(prefix.map((entry) => leafHash(new TextEncoder().encode(serializeEntry(entry))))));
     const balances = replay(prefix);
     const eligible = ids
       .map((peer) => ({ peer, stake: balances.get(peer)?.staked ?? 0 }))
       .filter((candidate) => candidate.stake >= MIN_STAKE);
-    expect(root).toBe(row.drawHeadRoot);
-    expect(drawCommittee(eligible, 3, job.id, root)).toEqual(row.committee!.members);
+    expect(root).toBe(published.headRoot);
+    expect(drawCommittee(eligible, 3, job.id, root)).toEqual(published.members);
   });
 
   it('creates no job when stake exists but no present peer holding the model has the minimum', async () => {
