@@ -23,7 +23,7 @@ export interface PeerOptions {
   serviceUrl: string;
   serviceKey: string;
   dataDir: string;
-  /** Accepted now, used when staking arrives (issue 7). */
+  /** Bonded stake to top up to after registering; null leaves the stake alone. */
   stake: number | null;
   torrentPort: number;
   device: InferenceDevice;

@@ -27,7 +27,7 @@ export function peerCommand(): Command {
     .option('--service <url>', 'the PeerProof service')
     .option('--service-key <publicKey>', "the service's Ed25519 public key (base64url), from a source you trust")
     .option('--data <dir>', 'folder for the peer key, models and pending verdicts')
-    .option('--stake <n>', 'whole reputation units to stake (recorded for later: staking is not live yet)')
+    .option('--stake <n>', 'keep at least this many reputation units bonded, staked from the granted free balance')
     .option('--port <port>', 'BitTorrent TCP port (0 = any free port)', '6882')
     .option('--device <device>', 'onnxruntime provider: cpu or cuda', 'cpu')
     .option('--torrent-peer <host:port>', 'a BitTorrent peer to connect to (repeatable), e.g. the service', collect)
@@ -49,15 +49,6 @@ async function runPeer(options: PeerOptions): Promise<void> {
   // onnxruntime's adapter logs through Nest; the peer prints its own lines (JSON with --json).
   Logger.overrideLogger(false);
   const log = createPeerLog({ json: options.json });
-  if (options.stake !== null) {
-    log.info(
-      'stake',
-      `--stake ${options.stake} noted; staking arrives with the reputation ledger, nothing is staked now`,
-      {
-        stake: options.stake,
-      },
-    );
-  }
   const runtime = await startRuntime(options, log);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
@@ -84,6 +75,7 @@ async function startRuntime(options: PeerOptions, log: PeerLog): Promise<PeerRun
         webSeeds: true,
       },
       torrentPeers: options.torrentPeers,
+      stake: options.stake,
       log,
     });
     await runtime.start();

@@ -32,6 +32,21 @@ export interface AppConfig {
   demoSite: boolean;
   torrent: TorrentConfig;
   peers: PeersConfig;
+  ledger: LedgerConfig;
+}
+
+/** Stake, committees drawn from it, and what a committee's verdict pays or costs (docs/ledger.md). */
+export interface LedgerConfig {
+  /** Bonded stake a peer needs to be drawn onto a committee. */
+  minStake: number;
+  /** How long unbonded stake stays slashable before it can be withdrawn. */
+  unbondDelaySeconds: number;
+  /** Units shared by the peers that agree with a committee's verdict, in proportion to stake. */
+  rewardPerJob: number;
+  /** Fraction of stake slashed from a peer whose revealed score is an outlier. */
+  outlierSlash: number;
+  /** Fraction of stake slashed from a committee member that committed but never revealed (or never committed). */
+  absentSlash: number;
 }
 
 /** Verifier peers and their jobs (docs/peers.md, "Jobs"). */
@@ -93,6 +108,12 @@ const httpUrl = z
   .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }))
   .transform((v) => v.replace(/\/+$/, ''));
 
+const fraction = z
+  .string()
+  .trim()
+  .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'must be a fraction between 0 and 1')
+  .transform(Number);
+
 const envSchema = z.object({
   PORT: integer(0, 65535).default(8080),
   HOST: z.string().trim().min(1, 'must not be empty').default('0.0.0.0'),
@@ -120,14 +141,14 @@ const envSchema = z.object({
   PEER_COMMIT_SECONDS: integer(1, 3600).default(60),
   PEER_REVEAL_SECONDS: integer(1, 3600).default(60),
   PEER_JOB_RETRIES: integer(0, 10).default(2),
-  PEER_COMMITTEE_SIZE: integer(1, 64).default(5),
+  PEER_COMMITTEE_SIZE: integer(1, 64).default(3),
   PEER_ACTIVE_SECONDS: integer(10, 24 * 3600).default(300),
-  PEER_AUDIT_RATE: z
-    .string()
-    .trim()
-    .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'must be a fraction between 0 and 1')
-    .transform(Number)
-    .default(1),
+  PEER_AUDIT_RATE: fraction.default(1),
+  LEDGER_MIN_STAKE: integer(1, 1e12).default(100),
+  LEDGER_UNBOND_DELAY_SECONDS: integer(1, 365 * 24 * 3600).default(7 * 24 * 3600),
+  LEDGER_REWARD_PER_JOB: integer(0, 1e9).default(10),
+  LEDGER_OUTLIER_SLASH: fraction.default(0.1),
+  LEDGER_ABSENT_SLASH: fraction.default(0.02),
   NODE_ENV: z.string().optional(),
 });
 
@@ -232,6 +253,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, home = process.
       committeeSize: e.PEER_COMMITTEE_SIZE,
       activeSeconds: e.PEER_ACTIVE_SECONDS,
       auditRate: e.PEER_AUDIT_RATE,
+    },
+    ledger: {
+      minStake: e.LEDGER_MIN_STAKE,
+      unbondDelaySeconds: e.LEDGER_UNBOND_DELAY_SECONDS,
+      rewardPerJob: e.LEDGER_REWARD_PER_JOB,
+      outlierSlash: e.LEDGER_OUTLIER_SLASH,
+      absentSlash: e.LEDGER_ABSENT_SLASH,
     },
   };
 }

@@ -13,6 +13,7 @@ import { SitesAndTokens1764300000000 } from './migrations/1764300000000-sites-an
 import { Challenges1764310000000 } from './migrations/1764310000000-challenges';
 import { Ledger1764320000000 } from './migrations/1764320000000-ledger';
 import { PeersAndJobs1764330000000 } from './migrations/1764330000000-peers-and-jobs';
+import { Committees1764340000000 } from './migrations/1764340000000-committees';
 
 export const ENTITIES = [
   SiteEntity,
@@ -32,6 +33,7 @@ export const MIGRATIONS = [
   Challenges1764310000000,
   Ledger1764320000000,
   PeersAndJobs1764330000000,
+  Committees1764340000000,
 ];
 
 /** TypeORM options for the configured database; migrations, never synchronize, build the schema. */

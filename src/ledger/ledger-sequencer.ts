@@ -9,15 +9,18 @@ import { NodeCache, insertRows, loadBalances, logSize, run, saveBalances, toHex 
 export interface AppendResult {
   entries: LedgerEntry[];
   head: SignedTreeHead;
+  /** True when an append with the same `once` key was already in the log: nothing was appended. */
+  duplicate?: boolean;
 }
 
 interface Request {
   bodies: LedgerEntryBody[];
+  once?: string;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
 }
 
-type Outcome = { ok: true; entries: LedgerEntry[] } | { ok: false; error: unknown };
+type Outcome = { ok: true; entries: LedgerEntry[]; duplicate?: boolean } | { ok: false; error: unknown };
 
 /** Any number: all PeerProof instances sharing a PostgreSQL database take this advisory lock to append. */
 const SEQUENCER_LOCK = 0x5065_6572;
@@ -40,9 +43,13 @@ export class LedgerSequencer {
     private readonly now: () => number,
   ) {}
 
-  append(bodies: LedgerEntryBody[]): Promise<AppendResult> {
+  /**
+   * With `once`, the entries are appended only if no append with that key ever was: the receipt is written
+   * in the same transaction as the entries, so a retry after a crash cannot append them twice.
+   */
+  append(bodies: LedgerEntryBody[], once?: string): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ bodies, resolve, reject });
+      this.queue.push({ bodies, once, resolve, reject });
       void this.drain();
     });
   }
@@ -56,7 +63,7 @@ export class LedgerSequencer {
         const { outcomes, head } = await this.dataSource.transaction((manager) => this.commit(manager, batch));
         batch.forEach((request, i) => {
           const outcome = outcomes[i];
-          if (outcome.ok) request.resolve({ entries: outcome.entries, head });
+          if (outcome.ok) request.resolve({ entries: outcome.entries, head, duplicate: outcome.duplicate });
           else request.reject(outcome.error);
         });
       } catch (error) {
@@ -73,9 +80,19 @@ export class LedgerSequencer {
     const size = await logSize(manager);
     const time = this.now();
     const peers = [...new Set(batch.flatMap((r) => r.bodies.map((b) => b.peer)).filter((p): p is string => !!p))];
-    const balances = await loadBalances(manager, peers);
+    const balances = new Map([...(await loadBalances(manager, peers))].map(([peer, row]) => [peer, row.balance]));
     const entries: LedgerEntry[] = [];
-    const outcomes = batch.map((request) => admit(request.bodies, balances, size + entries.length, time, entries));
+    const done = await existingReceipts(manager, batch);
+    const receipts: unknown[][] = [];
+    const outcomes = batch.map((request): Outcome => {
+      if (request.once !== undefined && done.has(request.once)) return { ok: true, entries: [], duplicate: true };
+      const outcome = admit(request.bodies, balances, size + entries.length, time, entries);
+      if (outcome.ok && request.once !== undefined && outcome.entries.length > 0) {
+        done.add(request.once);
+        receipts.push([request.once, outcome.entries[0].seq, outcome.entries.length]);
+      }
+      return outcome;
+    });
     if (entries.length === 0) return { outcomes, head: await this.currentHead(manager, size, time) };
 
     const nodes = await this.nodesFor(manager, size, entries.length);
@@ -100,6 +117,7 @@ export class LedgerSequencer {
     ]);
     await insertRows(manager, 'ledger_entries', ['seq', 'kind', 'peer', 'body', 'leaf_hash', 'time'], rows);
     await insertRows(manager, 'ledger_nodes', ['level', 'idx', 'hash'], created);
+    await insertRows(manager, 'ledger_receipts', ['once_key', 'first_seq', 'count'], receipts);
     await saveBalances(manager, balances, newSize - 1);
     await insertRows(
       manager,
@@ -131,6 +149,13 @@ export class LedgerSequencer {
       signature: String(row.signature),
     };
   }
+}
+
+async function existingReceipts(manager: EntityManager, batch: Request[]): Promise<Set<string>> {
+  const keys = [...new Set(batch.map((request) => request.once).filter((key): key is string => key !== undefined))];
+  if (keys.length === 0) return new Set();
+  const sql = `SELECT once_key FROM ledger_receipts WHERE once_key IN (${keys.map(() => '?').join(', ')})`;
+  return new Set(((await run(manager, sql, keys)) as Array<{ once_key: string }>).map((row) => row.once_key));
 }
 
 /**

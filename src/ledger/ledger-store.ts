@@ -46,13 +46,18 @@ export async function logSize(manager: EntityManager): Promise<number> {
   return rows.length === 0 ? 0 : Number(rows[0].seq) + 1;
 }
 
-export async function loadBalances(manager: EntityManager, peers: string[]): Promise<Map<string, Balance>> {
-  const balances = new Map<string, Balance>();
+/** Balances with the seq of the last entry that changed each, for the peers that have one. */
+export async function loadBalances(
+  manager: EntityManager,
+  peers: string[],
+): Promise<Map<string, { balance: Balance; lastSeq: number }>> {
+  const balances = new Map<string, { balance: Balance; lastSeq: number }>();
   for (let i = 0; i < peers.length; i += ROWS_PER_STATEMENT) {
     const chunk = peers.slice(i, i + ROWS_PER_STATEMENT);
-    const sql = `SELECT peer, balance FROM ledger_balances WHERE peer IN (${chunk.map(() => '?').join(', ')})`;
-    for (const row of (await run(manager, sql, chunk)) as Array<{ peer: string; balance: string }>) {
-      balances.set(row.peer, JSON.parse(row.balance) as Balance);
+    const sql = `SELECT peer, balance, last_seq FROM ledger_balances WHERE peer IN (${chunk.map(() => '?').join(', ')})`;
+    const rows = (await run(manager, sql, chunk)) as Array<{ peer: string; balance: string; last_seq: number }>;
+    for (const row of rows) {
+      balances.set(row.peer, { balance: JSON.parse(row.balance) as Balance, lastSeq: Number(row.last_seq) });
     }
   }
   return balances;

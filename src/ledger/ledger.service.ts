@@ -12,7 +12,7 @@ import { treeHeadBytes } from '../protocol/tree-head';
 import { LedgerBalanceEntity, LedgerEntryEntity, LedgerHeadEntity } from './ledger.entities';
 import type { AppendResult } from './ledger-sequencer';
 import { LedgerSequencer } from './ledger-sequencer';
-import { NodeCache, logSize, toHex } from './ledger-store';
+import { NodeCache, loadBalances, logSize, toHex } from './ledger-store';
 
 export const LEDGER_SIGNER = Symbol('LEDGER_SIGNER');
 
@@ -22,6 +22,7 @@ export interface LedgerSigner {
 }
 
 const MAX_PAGE = 1000;
+const SNAPSHOT_ATTEMPTS = 5;
 
 export interface LedgerStats {
   size: number;
@@ -55,9 +56,33 @@ export class LedgerService {
     );
   }
 
-  /** Appends entries atomically, in order; an entry that breaks a balance rule rejects its whole request. */
-  append(bodies: LedgerEntryBody[]): Promise<AppendResult> {
-    return this.sequencer.append(bodies);
+  /**
+   * Appends entries atomically, in order; an entry that breaks a balance rule rejects its whole request.
+   * With `once`, a key no other append used: a second append with it appends nothing (`duplicate`).
+   */
+  append(bodies: LedgerEntryBody[], once?: string): Promise<AppendResult> {
+    return this.sequencer.append(bodies, once);
+  }
+
+  /**
+   * The latest signed head and the given peers' balances exactly as of that head, so that a committee drawn
+   * from them can be recomputed from the log's first `head.size` entries. A balance row touched by an
+   * append after the head was read means both are read again.
+   */
+  async snapshot(peers: string[]): Promise<{ head: SignedTreeHead; balances: Map<string, Balance> }> {
+    for (let attempt = 0; attempt < SNAPSHOT_ATTEMPTS; attempt++) {
+      const head = await this.head();
+      const rows = await loadBalances(this.dataSource.manager, peers);
+      if ([...rows.values()].every((row) => row.lastSeq < head.size)) {
+        return { head, balances: new Map([...rows].map(([peer, row]) => [peer, row.balance])) };
+      }
+    }
+    throw new DomainError('ledger-busy', 'The ledger changed during every attempt to read a consistent snapshot', 503);
+  }
+
+  /** Whether any peer has at least `amount` bonded: until one has, committees stay open to unstaked peers. */
+  async anyStakeOf(amount: number): Promise<boolean> {
+    return [...(await this.allBalances()).values()].some((balance) => balance.staked >= amount);
   }
 
   async head(): Promise<SignedTreeHead> {

@@ -1,4 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
 import { CryptoAdapter } from '../adapters/crypto.adapter';
 import type { ChallengeEntity } from '../challenges/challenge.entity';
 import { APP_CONFIG } from '../config/app-config';
@@ -8,6 +10,8 @@ import type { InferenceAuditEvidence } from '../protocol/inference-audit';
 import { INFERENCE_AUDIT_KIND } from '../protocol/inference-audit';
 import type { WireOutput } from '../protocol/inference-task';
 import { BLAZEFACE_OUTPUT_FORMAT } from '../protocol/inference-task';
+import { JobEntity } from './job.entity';
+import type { JobConsensus } from './job.entity';
 import { JobLifecycleService } from './job-lifecycle.service';
 
 export type AuditedChallenge = Pick<
@@ -23,6 +27,7 @@ export class AuditJobsService {
   private readonly logger = new Logger('jobs');
 
   constructor(
+    @InjectRepository(JobEntity) private readonly jobs: Repository<JobEntity>,
     private readonly lifecycle: JobLifecycleService,
     private readonly registry: ModelRegistryService,
     private readonly crypto: CryptoAdapter,
@@ -62,6 +67,20 @@ export class AuditJobsService {
       this.logger.warn(`could not create an audit job for challenge ${challenge.id}: ${(error as Error).message}`);
       return null;
     }
+  }
+
+  /**
+   * Whether peers backed the service's verdict on a challenge: null when no audit job exists; `local` (the
+   * service's own verdict stands) until a committee with quorum has finalized it.
+   */
+  async consensusFor(challengeId: string): Promise<JobConsensus | null> {
+    const job = await this.jobs.findOne({
+      where: { subject: challengeId, kind: INFERENCE_AUDIT_KIND },
+      select: { id: true, status: true, result: true },
+    });
+    if (!job) return null;
+    const consensus = job.status === 'final' ? job.result?.consensus : undefined;
+    return consensus ?? { source: 'local', agreeingStake: 0 };
   }
 
   private sampled(): boolean {

@@ -7,6 +7,7 @@ import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { JobAssignmentEntity, JobEntity } from './job.entity';
 import type { AssignmentStatus, JobResult } from './job.entity';
+import { CommitteesService } from './committees.service';
 import { JobNotifier } from './job-notifier';
 import { medianResult } from './job-result';
 import { PeersService } from './peers.service';
@@ -33,19 +34,26 @@ export class JobLifecycleService {
     @InjectRepository(JobEntity) private readonly jobs: Repository<JobEntity>,
     @InjectRepository(JobAssignmentEntity) private readonly assignments: Repository<JobAssignmentEntity>,
     private readonly peers: PeersService,
+    private readonly committees: CommitteesService,
     private readonly notifier: JobNotifier,
     private readonly crypto: CryptoAdapter,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Creates a job for up to PEER_COMMITTEE_SIZE present peers holding its models; null when none is. */
+  /**
+   * Creates a job with its committee (CommitteesService.choose): drawn by stake from the ledger, or, while
+   * nobody has stake, up to PEER_COMMITTEE_SIZE present peers. Null when no peer can take it.
+   */
   async create(spec: NewJob): Promise<JobEntity | null> {
-    const committee = await this.peers.pickActive(spec.models, new Set(), this.config.peers.committeeSize);
+    const id = this.crypto.randomUuid();
+    const choice = await this.committees.choose(id, spec.models);
+    if (choice.kind === 'none') return null;
+    const committee = choice.kind === 'drawn' ? choice.members.map((member) => member.peer) : choice.members;
     if (committee.length === 0) return null;
     const now = this.clock.nowMs();
     const job: JobEntity = {
-      id: this.crypto.randomUuid(),
+      id,
       ...spec,
       status: 'committing',
       createdAt: now,
@@ -55,6 +63,9 @@ export class JobLifecycleService {
       resultScore: null,
       result: null,
       finalizedAt: null,
+      drawHeadSize: choice.kind === 'drawn' ? choice.headSize : null,
+      drawHeadRoot: choice.kind === 'drawn' ? choice.headRoot : null,
+      committee: choice.kind === 'drawn' ? { candidates: choice.candidates, members: choice.members } : null,
     };
     await this.jobs.manager.transaction(async (manager) => {
       // The evidence is arbitrary JSON, which TypeORM's deep-partial insert type cannot follow.
@@ -108,7 +119,8 @@ export class JobLifecycleService {
 
   /**
    * Peers still to commit are out; up to PEER_JOB_RETRIES times, present peers not yet on the job replace
-   * them with a fresh commit window. Without replacements, commits close on what was committed.
+   * them with a fresh commit window. Without replacements, commits close on what was committed. A committee
+   * drawn from the ledger is never topped up: the draw must stay recomputable, and absent members are slashed.
    */
   private async onCommitDeadline(job: JobEntity, now: number): Promise<void> {
     // Claiming the deadline (moving it) makes this instance the only one to handle it.
@@ -119,7 +131,8 @@ export class JobLifecycleService {
     if (claimed.affected !== 1) return;
     const missed = await this.assignments.update({ jobId: job.id, status: 'assigned' }, { status: 'missed-commit' });
     const missing = missed.affected ?? 0;
-    if (missing > 0 && job.retries < this.config.peers.jobRetries && (await this.reassign(job, missing, now))) return;
+    const replaceable = missing > 0 && job.committee === null && job.retries < this.config.peers.jobRetries;
+    if (replaceable && (await this.reassign(job, missing, now))) return;
     await this.closeCommits(job.id);
   }
 
@@ -148,21 +161,19 @@ export class JobLifecycleService {
     await this.finalize(jobId);
   }
 
-  /** The median of the revealed scores and the peers that agree with it, kept with the job. */
+  /**
+   * The job's result, kept with it: for a drawn committee, its stake-weighted verdict, settled in the ledger
+   * first (once, whatever the retries); otherwise the median of the revealed scores and who agrees with it.
+   * Settling before marking the job final means a crash in between leaves a job that is finalized again.
+   */
   private async finalize(jobId: string): Promise<void> {
+    const job = await this.jobs.findOneByOrFail({ id: jobId });
+    if (job.status === 'final') return;
     const all = await this.assignments.findBy({ jobId });
-    const revealed = all.filter((a) => a.status === 'revealed' && a.verdict !== null);
-    const { score, agreeing } = medianResult(revealed.map((a) => ({ peer: a.peerId, score: a.verdict!.score })));
-    const result: JobResult = {
-      score,
-      agreeing,
-      assigned: all.length,
-      committed: all.filter((a) => COMMITTED.includes(a.status)).length,
-      revealed: revealed.length,
-    };
+    const result = job.committee ? await this.committees.settle(job, all) : localResult(all);
     await this.jobs.update(
       { id: jobId, status: Not('final') },
-      { status: 'final', result, resultScore: score, finalizedAt: this.clock.nowMs() },
+      { status: 'final', result, resultScore: result.score, finalizedAt: this.clock.nowMs() },
     );
   }
 
@@ -183,4 +194,16 @@ export class JobLifecycleService {
   private get commitMs(): number {
     return this.config.peers.commitSeconds * 1000;
   }
+}
+
+function localResult(all: readonly JobAssignmentEntity[]): JobResult {
+  const revealed = all.filter((a) => a.status === 'revealed' && a.verdict !== null);
+  const { score, agreeing } = medianResult(revealed.map((a) => ({ peer: a.peerId, score: a.verdict!.score })));
+  return {
+    score,
+    agreeing,
+    assigned: all.length,
+    committed: all.filter((a) => COMMITTED.includes(a.status)).length,
+    revealed: revealed.length,
+  };
 }

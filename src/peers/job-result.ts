@@ -1,7 +1,8 @@
 /**
- * How a job's reveals become its result, until stake-weighted committees arrive (issue 7): every revealing
- * peer weighs the same, the result is their median score, and the peers within AGREEMENT_TOLERANCE of it
- * agree. Uses the ledger's weighted median with unit weights, so switching to stake changes only weights.
+ * How an open committee's reveals become its result (jobs created while no peer has the minimum stake):
+ * every revealing peer weighs the same, the result is their median score, and the peers within
+ * AGREEMENT_TOLERANCE of it agree. Drawn committees weigh by stake instead (committees.service.ts), with the
+ * same tolerance.
  */
 import { weightedMedian } from '../protocol/committee';
 

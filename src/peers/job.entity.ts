@@ -1,5 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { EpochMsColumn, JsonTextColumn } from '../database/columns';
+import type { StakedPeer } from '../protocol/committee';
 import type { Verdict } from '../protocol/peer-protocol';
 
 /** committing → revealing → final; a job whose commits all fail goes from committing to final directly. */
@@ -15,6 +16,23 @@ export interface JobResult {
   assigned: number;
   committed: number;
   revealed: number;
+  /** Jobs with a committee drawn from the ledger: whether its verdict stands, and the share of stake behind it. */
+  consensus?: JobConsensus;
+}
+
+/** `committee` when a committee with quorum decided; `local` when the service's own verdict stands. */
+export interface JobConsensus {
+  source: 'committee' | 'local';
+  /** Share (0…1) of the committee's stake that revealed a score agreeing with the verdict. */
+  agreeingStake: number;
+}
+
+/** What anyone needs to recompute a committee draw: the peers that were eligible, and who was drawn. */
+export interface CommitteeDraw {
+  /** Present peers holding the job's models with at least the minimum stake, at the draw head. */
+  candidates: string[];
+  /** In draw order, with their bonded stake at the draw head. */
+  members: StakedPeer[];
 }
 
 /**
@@ -67,6 +85,17 @@ export class JobEntity {
 
   @EpochMsColumn({ name: 'finalized_at', nullable: true })
   finalizedAt!: number | null;
+
+  /** Size of the signed tree head the committee was drawn from; null for an unstaked (open) committee. */
+  @Column({ name: 'draw_head_size', type: 'integer', nullable: true })
+  drawHeadSize!: number | null;
+
+  /** Root of that tree head: the draw's seed, with the job id. */
+  @Column({ name: 'draw_head_root', type: 'varchar', length: 64, nullable: true })
+  drawHeadRoot!: string | null;
+
+  @JsonTextColumn({ nullable: true })
+  committee!: CommitteeDraw | null;
 }
 
 /** assigned → committed → revealed; or assigned → missed-commit (replaced), committed → missed-reveal. */

@@ -9,7 +9,7 @@ import { JobAssignmentEntity, JobEntity } from './job.entity';
 import { JobLifecycleService } from './job-lifecycle.service';
 import { JobNotifier } from './job-notifier';
 import { PeersService } from './peers.service';
-import type { CommitDto, EvidenceDto, PendingJobDto, RevealDto } from './peers.dto';
+import type { CommitDto, CommitteeDto, EvidenceDto, PendingJobDto, RevealDto } from './peers.dto';
 
 const PENDING_LIMIT = 50;
 
@@ -50,6 +50,22 @@ export class JobsService {
       models: job.models,
       evidence: job.evidence,
       commitDeadline: new Date(job.commitDeadline).toISOString(),
+    };
+  }
+
+  /** Public: what anyone needs to recompute a job's committee draw from the ledger (docs/ledger.md). */
+  async committee(jobId: string): Promise<CommitteeDto> {
+    const job = await this.jobs.findOneBy({ id: jobId });
+    if (!job) throw new NotFoundError('job-not-found', 'No such job');
+    if (!job.committee)
+      return { id: job.id, drawn: false, headSize: null, headRoot: null, candidates: [], members: [] };
+    return {
+      id: job.id,
+      drawn: true,
+      headSize: job.drawHeadSize,
+      headRoot: job.drawHeadRoot,
+      candidates: job.committee.candidates,
+      members: job.committee.members,
     };
   }
 

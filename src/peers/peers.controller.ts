@@ -21,12 +21,22 @@ import { JobNotifier } from './job-notifier';
 import { JobsService } from './jobs.service';
 import type { AuthenticatedPeer } from './peer-auth.guard';
 import { AcceptsNewPeer, CurrentPeer, PeerAuthGuard } from './peer-auth.guard';
-import type { CommitDto, HeartbeatDto, PollDto, RegisterDto, RevealDto } from './peers.dto';
-import { commitSchema, heartbeatSchema, jobIdSchema, pollSchema, registerSchema, revealSchema } from './peers.dto';
+import type { CommitDto, HeartbeatDto, PollDto, RegisterDto, RevealDto, StakeAmountDto } from './peers.dto';
+import {
+  commitSchema,
+  heartbeatSchema,
+  jobIdSchema,
+  pollSchema,
+  registerSchema,
+  revealSchema,
+  stakeAmountSchema,
+} from './peers.dto';
 import { PeersService } from './peers.service';
+import { StakingService } from './staking.service';
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
 const jobIdPipe = new ZodValidationPipe(jobIdSchema);
+const amountPipe = new ZodValidationPipe(stakeAmountSchema);
 
 /** A route only a peer may call, with a request signed as docs/peers.md says; never cached. */
 const SignedByPeer = () =>
@@ -49,12 +59,19 @@ export class PeersController {
     private readonly peers: PeersService,
     private readonly jobs: JobsService,
     private readonly notifier: JobNotifier,
+    private readonly staking: StakingService,
   ) {}
 
   /** Every registered peer: id, public key, models held, last seen, jobs answered. */
   @Get()
   async list() {
     return { peers: await this.peers.list() };
+  }
+
+  /** Public: the signed head and candidates a job's committee was drawn from, to recompute the draw. */
+  @Get('jobs/:id/committee')
+  committee(@Param('id', jobIdPipe) id: string) {
+    return this.jobs.committee(id);
   }
 
   @Post('register')
@@ -119,5 +136,39 @@ export class PeersController {
     @Body(new ZodValidationPipe(revealSchema)) dto: RevealDto,
   ) {
     return this.jobs.reveal(peer.id, id, dto);
+  }
+
+  /** This peer's ledger balance: free, staked, unbonding lots, and running totals. */
+  @Get('me/balance')
+  @SignedByPeer()
+  balance(@CurrentPeer() peer: AuthenticatedPeer) {
+    return this.staking.balance(peer.id);
+  }
+
+  /** Bonds free units: a `stake` entry; 409 insufficient-balance above the free balance. */
+  @Post('me/stake')
+  @HttpCode(200)
+  @SignedByPeer()
+  @ApiBody({ schema: jsonSchema(stakeAmountSchema) })
+  stake(@CurrentPeer() peer: AuthenticatedPeer, @Body(amountPipe) dto: StakeAmountDto) {
+    return this.staking.stake(peer.id, dto.amount);
+  }
+
+  /** Starts unbonding: an `unbond` entry released after LEDGER_UNBOND_DELAY_SECONDS, slashable until then. */
+  @Post('me/unbond')
+  @HttpCode(200)
+  @SignedByPeer()
+  @ApiBody({ schema: jsonSchema(stakeAmountSchema) })
+  unbond(@CurrentPeer() peer: AuthenticatedPeer, @Body(amountPipe) dto: StakeAmountDto) {
+    return this.staking.unbond(peer.id, dto.amount);
+  }
+
+  /** Withdraws released unbonding stake; 409 unbonding-not-due before its release time. */
+  @Post('me/withdraw')
+  @HttpCode(200)
+  @SignedByPeer()
+  @ApiBody({ schema: jsonSchema(stakeAmountSchema) })
+  withdraw(@CurrentPeer() peer: AuthenticatedPeer, @Body(amountPipe) dto: StakeAmountDto) {
+    return this.staking.withdraw(peer.id, dto.amount);
   }
 }

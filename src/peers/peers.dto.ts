@@ -24,6 +24,11 @@ export type CommitDto = z.infer<typeof commitSchema>;
 export const revealSchema = z.strictObject({ verdict: verdictSchema, salt: saltSchema });
 export type RevealDto = z.infer<typeof revealSchema>;
 
+export const stakeAmountSchema = z.strictObject({
+  amount: z.number('amount must be a number').int('amount must be a whole number').min(1).max(1e12),
+});
+export type StakeAmountDto = z.infer<typeof stakeAmountSchema>;
+
 /** A peer as anyone may see it at GET /api/v1/peers. */
 export interface PeerDto {
   id: string;
@@ -42,6 +47,16 @@ export interface PendingJobDto {
   models: string[];
   commitDeadline: string;
   revealDeadline: string | null;
+}
+
+/** A job's committee draw; `drawn: false` for an open committee, taken while nobody had stake. */
+export interface CommitteeDto {
+  id: string;
+  drawn: boolean;
+  headSize: number | null;
+  headRoot: string | null;
+  candidates: string[];
+  members: Array<{ peer: string; stake: number }>;
 }
 
 export interface EvidenceDto {

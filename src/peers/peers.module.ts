@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RateLimitGuard } from '../common/rate-limit.guard';
+import { LedgerModule } from '../ledger/ledger.module';
 import { ModelsModule } from '../models/models.module';
 import { AuditJobsService } from './audit-jobs.service';
+import { CommitteesService } from './committees.service';
 import { JobAssignmentEntity, JobEntity } from './job.entity';
 import { JobLifecycleService } from './job-lifecycle.service';
 import { JobNotifier } from './job-notifier';
@@ -14,10 +16,15 @@ import { PeerEntity } from './peer.entity';
 import { PeerNoncesService } from './peer-nonces.service';
 import { PeersController } from './peers.controller';
 import { PeersService } from './peers.service';
+import { StakingService } from './staking.service';
 
 /** Verifier peers (identity, signed requests, presence) and the jobs they answer by commit and reveal. */
 @Module({
-  imports: [TypeOrmModule.forFeature([PeerEntity, PeerNonceEntity, JobEntity, JobAssignmentEntity]), ModelsModule],
+  imports: [
+    TypeOrmModule.forFeature([PeerEntity, PeerNonceEntity, JobEntity, JobAssignmentEntity]),
+    ModelsModule,
+    LedgerModule,
+  ],
   controllers: [PeersController],
   providers: [
     PeersService,
@@ -29,6 +36,8 @@ import { PeersService } from './peers.service';
     JobsService,
     AuditJobsService,
     JobSweeperService,
+    StakingService,
+    CommitteesService,
   ],
   exports: [AuditJobsService, JobLifecycleService, PeersService],
 })

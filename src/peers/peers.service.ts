@@ -64,19 +64,23 @@ export class PeersService {
 
   /**
    * Up to `limit` peers, in random order, seen within PEER_ACTIVE_SECONDS, holding every model in `models`
-   * and not in `exclude`: a job's committee until stake-weighted draws arrive (issue 7).
+   * and not in `exclude`: a job's committee while no peer has stake (docs/ledger.md, "Committees").
    */
   async pickActive(models: readonly string[], exclude: ReadonlySet<string>, limit: number): Promise<string[]> {
     if (limit <= 0) return [];
+    return this.shuffle(await this.present(models, exclude)).slice(0, limit);
+  }
+
+  /** Every peer seen within PEER_ACTIVE_SECONDS that holds every model in `models` and is not in `exclude`. */
+  async present(models: readonly string[], exclude: ReadonlySet<string> = new Set()): Promise<string[]> {
     const since = this.clock.nowMs() - this.config.peers.activeSeconds * 1000;
     const recent = await this.peers.find({
       where: { lastSeenAt: MoreThanOrEqual(since) },
       select: { id: true, models: true },
     });
-    const eligible = recent
+    return recent
       .filter((peer) => !exclude.has(peer.id) && models.every((sha) => peer.models.includes(sha)))
       .map((peer) => peer.id);
-    return this.shuffle(eligible).slice(0, limit);
   }
 
   async recordAnswer(id: string): Promise<void> {

@@ -53,6 +53,11 @@ export interface SiteverifyResponse {
   action: string | null;
   cdata: string | null;
   'error-codes': SiteverifyErrorCode[];
+  /**
+   * Only for a token whose challenge verifier peers audited: `committee` once a committee with quorum
+   * decided, with the share of its stake that agreed; `local` while the service's own verdict stands.
+   */
+  consensus?: { source: 'committee' | 'local'; agreeingStake: number };
 }
 
 export function failedVerification(codes: SiteverifyErrorCode[]): SiteverifyResponse {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../adapters/clock.adapter';
 import { MetricsService } from '../ops/metrics.service';
+import { AuditJobsService } from '../peers/audit-jobs.service';
 import { DUMMY_TOKEN, MAX_RESPONSE_LENGTH, TEST_HOSTNAME, TEST_SECRETS, TOKEN_PREFIX } from '../protocol/keys';
 import { SitesService } from '../sites/sites.service';
 import { SiteverifyRequest, SiteverifyResponse, failedVerification } from './siteverify.dto';
@@ -14,6 +15,7 @@ export class SiteverifyService {
     private readonly sites: SitesService,
     private readonly tokens: TokensService,
     private readonly metrics: MetricsService,
+    private readonly audits: AuditJobsService,
     private readonly clock: Clock,
   ) {}
 
@@ -40,8 +42,10 @@ export class SiteverifyService {
 
     const outcome = await this.tokens.redeem(response, site.id, idempotency_key ?? null);
     switch (outcome.kind) {
-      case 'redeemed':
-        return toSuccess(outcome.token);
+      case 'redeemed': {
+        const consensus = outcome.token.challengeId ? await this.audits.consensusFor(outcome.token.challengeId) : null;
+        return { ...toSuccess(outcome.token), ...(consensus ? { consensus } : {}) };
+      }
       case 'already-redeemed':
         return failedVerification(['timeout-or-duplicate', 'already-seen-response']);
       case 'expired':

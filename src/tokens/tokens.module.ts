@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RateLimitGuard } from '../common/rate-limit.guard';
+import { PeersModule } from '../peers/peers.module';
 import { SitesModule } from '../sites/sites.module';
 import { SiteverifyController } from './siteverify.controller';
 import { SiteverifyService } from './siteverify.service';
@@ -8,7 +9,7 @@ import { TokenEntity } from './token.entity';
 import { TokensService } from './tokens.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([TokenEntity]), SitesModule],
+  imports: [TypeOrmModule.forFeature([TokenEntity]), SitesModule, PeersModule],
   controllers: [SiteverifyController],
   providers: [TokensService, SiteverifyService, RateLimitGuard],
   exports: [TokensService, SiteverifyService],

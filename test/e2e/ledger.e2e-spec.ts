@@ -91,6 +91,19 @@ describe.each(databaseKinds())('ledger [%s]', (kind) => {
     expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: head.size }, (_, i) => i));
   });
 
+  it('appends a keyed request once, however often and however concurrently it is retried', async () => {
+    const sizeBefore = (await ledger.head()).size;
+    const body = [{ kind: 'grant' as const, peer: 'once-peer', amount: 7 }];
+
+    const results = await Promise.all(Array.from({ length: 5 }, () => ledger.append(body, 'test:once')));
+    const later = await ledger.append(body, 'test:once');
+
+    expect(results.filter((result) => !result.duplicate)).toHaveLength(1);
+    expect(later).toMatchObject({ entries: [], duplicate: true });
+    expect((await ledger.head()).size).toBe(sizeBefore + 1);
+    expect(await ledger.balance('once-peer')).toMatchObject({ free: 7 });
+  });
+
   it('passes an audit, and an audit from the last head seen after more appends', async () => {
     const first = await auditLedger(sourceOf(ledger), { verifySignature });
     expect(first).toMatchObject({ ok: true });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
+import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { JobAssignmentEntity, JobEntity } from '../../src/peers/job.entity';
 import { JobLifecycleService } from '../../src/peers/job-lifecycle.service';
@@ -98,6 +99,24 @@ describe.each(databaseKinds())('peer jobs: commit, then reveal [%s]', (kind) => 
     });
     const listed = await trio[0].client.peers();
     expect(listed.find((p) => p.id === trio[2].identity.peerId)?.jobsAnswered).toBe(1);
+  });
+
+  it('gives jobs to present unstaked peers while nobody has stake, and says the committee was not drawn', async () => {
+    const model = freshModel();
+    await peers(model, 2);
+    const job = await createJob(t, [model]);
+
+    const committee = await request(t.baseUrl).get(`/api/v1/peers/jobs/${job.id}/committee`).expect(200);
+
+    expect((await assignments(job.id)).length).toBe(2);
+    expect(committee.body).toEqual({
+      id: job.id,
+      drawn: false,
+      headSize: null,
+      headRoot: null,
+      candidates: [],
+      members: [],
+    });
   });
 
   it('refuses a reveal before commits close with 409 commits-open', async () => {

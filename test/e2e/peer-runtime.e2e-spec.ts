@@ -9,7 +9,8 @@ import { LOOPBACK_TORRENT_OPTIONS, TorrentAdapter } from '../../src/adapters/tor
 import { ChallengeEntity } from '../../src/challenges/challenge.entity';
 import { AuditJobsService } from '../../src/peers/audit-jobs.service';
 import { JobAssignmentEntity, JobEntity } from '../../src/peers/job.entity';
-import { identityFromPem } from '../../src/peers/peer-runtime/peer-identity';
+import { LedgerService } from '../../src/ledger/ledger.service';
+import { identityFromPem, loadOrCreateIdentity } from '../../src/peers/peer-runtime/peer-identity';
 import { memoryPeerLog } from '../../src/peers/peer-runtime/peer-log';
 import { PeerRuntime } from '../../src/peers/peer-runtime/peer-runtime';
 import { ManifestVerificationError } from '../../src/protocol/signed-manifest';
@@ -36,7 +37,7 @@ describe.each(databaseKinds())('verifier peers on the swarm [%s]', (kind) => {
   const modelFile = (name: string) => path.join(root, name, 'models', MODEL_FILE);
   const sha256Of = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
-  const startPeer = async (name: string, overrides: { serviceKey?: string } = {}) => {
+  const startPeer = async (name: string, overrides: { serviceKey?: string; stake?: number } = {}) => {
     const log = memoryPeerLog();
     const others = await Promise.all(running.map(async (peer) => `127.0.0.1:${await peer.torrentPort()}`));
     const runtime = new PeerRuntime({
@@ -48,6 +49,7 @@ describe.each(databaseKinds())('verifier peers on the swarm [%s]', (kind) => {
       torrentPeers: [servicePeer, ...others],
       log,
       pollSeconds: 5,
+      stake: overrides.stake,
       now: () => t.clock.nowMs(),
     });
     await runtime.start().catch(async (error: unknown) => {
@@ -183,5 +185,18 @@ describe.each(databaseKinds())('verifier peers on the swarm [%s]', (kind) => {
     const job = await finalJob(challengeId);
 
     expect(job.result).toMatchObject({ score: 1, revealed: 3 });
+  });
+
+  it('tops the bonded stake up to --stake from the granted balance, and only once', async () => {
+    const { identity } = loadOrCreateIdentity(path.join(root, 'staker'));
+    await t.app.get(LedgerService).append([{ kind: 'grant', peer: identity.peerId, amount: 80 }]);
+
+    const first = await startPeer('staker', { stake: 50 });
+    await stopPeer(first.runtime);
+    const second = await startPeer('staker', { stake: 50 });
+
+    expect(events(first.log, 'stake')).toEqual([expect.objectContaining({ staked: 50, target: 50 })]);
+    expect(events(second.log, 'stake')).toEqual([expect.objectContaining({ staked: 50, target: 50 })]);
+    expect(await t.app.get(LedgerService).balance(identity.peerId)).toMatchObject({ free: 30, staked: 50 });
   });
 });

@@ -87,6 +87,38 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the ledger and committee settings, with their defaults', () => {
+    const defaults = loadConfig({}, HOME);
+    const sut = loadConfig(
+      {
+        PEER_COMMITTEE_SIZE: '5',
+        LEDGER_MIN_STAKE: '1000',
+        LEDGER_UNBOND_DELAY_SECONDS: '60',
+        LEDGER_REWARD_PER_JOB: '0',
+        LEDGER_OUTLIER_SLASH: '0.25',
+        LEDGER_ABSENT_SLASH: '1',
+      },
+      HOME,
+    );
+
+    expect(defaults.peers.committeeSize).toBe(3);
+    expect(defaults.ledger).toEqual({
+      minStake: 100,
+      unbondDelaySeconds: 604800,
+      rewardPerJob: 10,
+      outlierSlash: 0.1,
+      absentSlash: 0.02,
+    });
+    expect(sut.peers.committeeSize).toBe(5);
+    expect(sut.ledger).toEqual({
+      minStake: 1000,
+      unbondDelaySeconds: 60,
+      rewardPerJob: 0,
+      outlierSlash: 0.25,
+      absentSlash: 1,
+    });
+  });
+
   it('treats empty strings as unset', () => {
     const sut = loadConfig({ PORT: '', ADMIN_TOKEN: '', LOG_LEVEL: '', DATABASE_URL: '' }, HOME);
 
@@ -192,6 +224,11 @@ describe('loadConfig', () => {
       BODY_LIMIT_BYTES: '1.5',
       TRUST_PROXY: 'maybe',
       DEMO_SITE: 'sometimes',
+      LEDGER_MIN_STAKE: '0',
+      LEDGER_UNBOND_DELAY_SECONDS: '0',
+      LEDGER_REWARD_PER_JOB: '-1',
+      LEDGER_OUTLIER_SLASH: '1.5',
+      LEDGER_ABSENT_SLASH: 'half',
     };
 
     const problems = problemsFor(env);

@@ -35,6 +35,8 @@ export interface PeerRuntimeOptions {
   /** `host:port` of peers to connect to besides what DHT, trackers and LSD find. */
   torrentPeers?: string[];
   log: PeerLog;
+  /** Keep at least this much stake bonded: after registering, stake the difference from the free balance. */
+  stake?: number | null;
   pollSeconds?: number;
   manifestIntervalMs?: number;
   heartbeatIntervalMs?: number;
@@ -97,6 +99,7 @@ export class PeerRuntime {
     this.log.info('registered', `registered with ${this.options.serviceUrl}${known}`, {
       service: this.options.serviceUrl,
     });
+    if (this.options.stake) await this.retrying('stake', () => this.ensureStake(this.options.stake!));
     await this.retrying('manifest', () => this.applyManifest(true));
     const { device } = this.runners;
     if (device !== this.options.device) {
@@ -124,6 +127,28 @@ export class PeerRuntime {
 
   heldModels(): string[] {
     return this.runners.held();
+  }
+
+  /**
+   * Tops the bonded stake up to `target` from the free balance. A refusal by the service (no free units
+   * granted yet) is logged, not fatal: the peer still serves, and is drawn once it has stake.
+   */
+  private async ensureStake(target: number): Promise<void> {
+    const { staked } = await this.client.balance();
+    if (staked >= target) {
+      this.log.info('stake', `${staked} units bonded, at least the ${target} asked for`, { staked, target });
+      return;
+    }
+    try {
+      const { balance } = await this.client.changeStake('stake', target - staked);
+      this.log.info('stake', `staked ${target - staked}; ${balance.staked} units bonded`, {
+        staked: balance.staked,
+        target,
+      });
+    } catch (error) {
+      if (!(error instanceof ServiceError) || error.status !== 409) throw error;
+      this.log.warn('stake', `could not stake ${target - staked}: ${error.message}`, { code: error.code, target });
+    }
   }
 
   /** Fetches and verifies the manifest; a new version is applied (models fetched, loaded, announced). */

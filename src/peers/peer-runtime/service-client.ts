@@ -3,6 +3,7 @@
  * (a fresh nonce each time), the public routes plain. Errors carry the service's `code`.
  */
 import { randomBytes } from 'node:crypto';
+import type { Balance, LedgerEntry } from '../../protocol/ledger-entry';
 import type { Verdict } from '../../protocol/peer-protocol';
 import { NONCE_BYTES, signedHeaders } from '../../protocol/peer-protocol';
 import type { EvidenceDto, PeerDto, PendingJobDto } from '../peers.dto';
@@ -79,6 +80,18 @@ export class ServiceClient {
 
   reveal(jobId: string, verdict: Verdict, salt: string): Promise<{ id: string; status: string }> {
     return this.signed('POST', `/api/v1/peers/me/jobs/${encodeURIComponent(jobId)}/reveal`, { verdict, salt });
+  }
+
+  balance(): Promise<Balance> {
+    return this.signed('GET', '/api/v1/peers/me/balance');
+  }
+
+  /** `stake`, `unbond` or `withdraw` `amount` units; answers the entry appended and the balance after it. */
+  changeStake(
+    action: 'stake' | 'unbond' | 'withdraw',
+    amount: number,
+  ): Promise<{ entry: LedgerEntry; balance: Balance }> {
+    return this.signed('POST', `/api/v1/peers/me/${action}`, { amount });
   }
 
   async peers(): Promise<PeerDto[]> {
