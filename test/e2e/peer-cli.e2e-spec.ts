@@ -10,7 +10,7 @@ import { generateEd25519KeyPair } from '../../src/adapters/ed25519';
 import { TorrentAdapter } from '../../src/adapters/torrent.adapter';
 import { JobAssignmentEntity, JobEntity } from '../../src/peers/job.entity';
 import { databaseKinds } from '../support/databases';
-import { MODEL_SHA256, solveAChallenge } from '../support/peers';
+import { MODEL_SHA256, solveAChallenge, taskModelsFolder } from '../support/peers';
 import type { TestApp } from '../support/test-app';
 import { startTestApp } from '../support/test-app';
 
@@ -150,6 +150,7 @@ describe.each(databaseKinds())('peerproof peer against a service [%s]', (kind) =
     t = await startTestApp(
       kind,
       {
+        MODELS_DIR: taskModelsFolder(),
         TORRENT_ENABLED: 'true',
         TORRENT_PORT: '0',
         TORRENT_DHT: 'false',

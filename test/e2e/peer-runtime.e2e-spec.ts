@@ -14,7 +14,7 @@ import { memoryPeerLog } from '../../src/peers/peer-runtime/peer-log';
 import { PeerRuntime } from '../../src/peers/peer-runtime/peer-runtime';
 import { ManifestVerificationError } from '../../src/protocol/signed-manifest';
 import { databaseKinds } from '../support/databases';
-import { MODEL_SHA256, solveAChallenge } from '../support/peers';
+import { MODEL_SHA256, solveAChallenge, taskModelsFolder } from '../support/peers';
 import type { TestApp } from '../support/test-app';
 import { startTestApp } from '../support/test-app';
 
@@ -80,6 +80,7 @@ describe.each(databaseKinds())('verifier peers on the swarm [%s]', (kind) => {
 
   beforeAll(async () => {
     t = await startTestApp(kind, {
+      MODELS_DIR: taskModelsFolder(),
       TORRENT_ENABLED: 'true',
       TORRENT_PORT: '0',
       TORRENT_DHT: 'false',
