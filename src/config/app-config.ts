@@ -1,5 +1,7 @@
 import * as path from 'node:path';
 import { z } from 'zod';
+import type { LivenessConfig } from '../liveness/liveness-config';
+import { DEFAULT_LIVENESS_CONFIG } from '../liveness/liveness-config';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
@@ -32,6 +34,7 @@ export interface AppConfig {
   demoSite: boolean;
   torrent: TorrentConfig;
   peers: PeersConfig;
+  liveness: LivenessConfig;
 }
 
 /** Verifier peers and their jobs (docs/peers.md, "Jobs"). */
@@ -93,6 +96,12 @@ const httpUrl = z
   .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }))
   .transform((v) => v.replace(/\/+$/, ''));
 
+const fraction = z
+  .string()
+  .trim()
+  .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'must be a fraction between 0 and 1')
+  .transform(Number);
+
 const envSchema = z.object({
   PORT: integer(0, 65535).default(8080),
   HOST: z.string().trim().min(1, 'must not be empty').default('0.0.0.0'),
@@ -128,6 +137,11 @@ const envSchema = z.object({
     .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'must be a fraction between 0 and 1')
     .transform(Number)
     .default(1),
+  LIVENESS_THRESHOLD: fraction.default(DEFAULT_LIVENESS_CONFIG.threshold),
+  LIVENESS_FLASH_MIN_CORRELATION: fraction.default(DEFAULT_LIVENESS_CONFIG.flashMinCorrelation),
+  LIVENESS_ANTISPOOF_MIN: fraction.default(DEFAULT_LIVENESS_CONFIG.antiSpoofMin),
+  LIVENESS_DEEPFAKE_MIN: fraction.default(DEFAULT_LIVENESS_CONFIG.deepfakeMin),
+  LIVENESS_FACE_MIN_IOU: fraction.default(DEFAULT_LIVENESS_CONFIG.faceMinIou),
   NODE_ENV: z.string().optional(),
 });
 
@@ -232,6 +246,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, home = process.
       committeeSize: e.PEER_COMMITTEE_SIZE,
       activeSeconds: e.PEER_ACTIVE_SECONDS,
       auditRate: e.PEER_AUDIT_RATE,
+    },
+    liveness: {
+      threshold: e.LIVENESS_THRESHOLD,
+      flashMinCorrelation: e.LIVENESS_FLASH_MIN_CORRELATION,
+      antiSpoofMin: e.LIVENESS_ANTISPOOF_MIN,
+      deepfakeMin: e.LIVENESS_DEEPFAKE_MIN,
+      faceMinIou: e.LIVENESS_FACE_MIN_IOU,
     },
   };
 }
