@@ -1,12 +1,15 @@
 /** The checks that need no model, on synthetic evidence with known answers. */
 import { describe, expect, it } from '@jest/globals';
-import { JpegAdapter } from '../../src/adapters/jpeg.adapter';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { JpegAdapter, exifOrientation } from '../../src/adapters/jpeg.adapter';
 import { checkFlashes, pearson } from '../../src/liveness/checks/flash.check';
 import { checkPrompts } from '../../src/liveness/checks/prompts.check';
 import { checkStructure } from '../../src/liveness/checks/structure.check';
 import type { SynthesisOptions } from '../../src/liveness/eval/synthesise';
 import { synthEvidence, synthFrames } from '../../src/liveness/eval/synthesise';
 import type { RgbImage } from '../../src/liveness/rgb-image';
+import { applyOrientation } from '../../src/liveness/rgb-image';
 import type { LivenessEvidence } from '../../src/protocol/liveness';
 import { deriveLivenessScript } from '../../src/protocol/liveness';
 import { Xoshiro128StarStar } from '../../src/protocol/prng';
@@ -153,5 +156,25 @@ describe('flash reflectance check', () => {
     const sut = flashCheck(make({ tint: 'paint' }));
     expect(sut.status).toBe('fail');
     expect(sut.reasons).toContain('flash-response-not-on-face');
+  });
+});
+
+describe('JPEG adapter', () => {
+  it('reads the EXIF orientation of the phone samples (6: rotate 90° clockwise)', () => {
+    expect(exifOrientation(fs.readFileSync(path.resolve('test/fixtures/faces/image_T1.jpg')))).toBe(6);
+    expect(exifOrientation(jpeg.encode({ width: 8, height: 8, data: new Uint8Array(192) }))).toBe(1);
+  });
+
+  it('turns a picture upright as its orientation says', () => {
+    // Two pixels side by side, red then blue.
+    const image = { width: 2, height: 1, data: new Uint8Array([255, 0, 0, 0, 0, 255]) };
+    const sut = applyOrientation(image, 6);
+    expect([sut.width, sut.height]).toEqual([1, 2]);
+    expect([...sut.data]).toEqual([255, 0, 0, 0, 0, 255]);
+    expect([...applyOrientation(image, 3).data]).toEqual([0, 0, 255, 255, 0, 0]);
+  });
+
+  it('refuses bytes that are not a JPEG', () => {
+    expect(() => jpeg.decode(Buffer.from('GIF89a'))).toThrow(/not a JPEG/);
   });
 });
