@@ -146,11 +146,12 @@ describe.each(databaseKinds())('peerproof peer against a service [%s]', (kind) =
   let servicePeer: string;
   let clockSync: NodeJS.Timeout;
   beforeAll(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'peerproof-cli-peer-'));
     const port = await freePort();
     t = await startTestApp(
       kind,
       {
-        MODELS_DIR: taskModelsFolder(),
+        MODELS_DIR: taskModelsFolder(path.join(root, 'service-models')),
         TORRENT_ENABLED: 'true',
         TORRENT_PORT: '0',
         TORRENT_DHT: 'false',
@@ -163,7 +164,6 @@ describe.each(databaseKinds())('peerproof peer against a service [%s]', (kind) =
     clockSync = setInterval(() => t.clock.set(Date.now()), 500);
     serviceKey = (await (await fetch(`${t.baseUrl}/api/v1/keys`)).json()).publicKey;
     servicePeer = `127.0.0.1:${(await t.app.get(TorrentAdapter).address()).port}`;
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'peerproof-cli-peer-'));
   });
   afterAll(async () => {
     clearInterval(clockSync);

@@ -79,8 +79,9 @@ describe.each(databaseKinds())('verifier peers on the swarm [%s]', (kind) => {
     });
 
   beforeAll(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'peerproof-peers-'));
     t = await startTestApp(kind, {
-      MODELS_DIR: taskModelsFolder(),
+      MODELS_DIR: taskModelsFolder(path.join(root, 'service-models')),
       TORRENT_ENABLED: 'true',
       TORRENT_PORT: '0',
       TORRENT_DHT: 'false',
@@ -88,7 +89,6 @@ describe.each(databaseKinds())('verifier peers on the swarm [%s]', (kind) => {
     });
     serviceKey = (await (await fetch(`${t.baseUrl}/api/v1/keys`)).json()).publicKey;
     servicePeer = `127.0.0.1:${(await t.app.get(TorrentAdapter).address()).port}`;
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'peerproof-peers-'));
   });
   afterAll(async () => {
     for (const runtime of running.splice(0)) await runtime.stop();
