@@ -5,6 +5,7 @@ import { databaseModule } from './database/database.module';
 import { DemoModule } from './demo/demo.module';
 import { ChallengesModule } from './challenges/challenges.module';
 import { LedgerModule } from './ledger/ledger.module';
+import { LivenessModule } from './liveness/liveness.module';
 import { ModelsModule } from './models/models.module';
 import { OpsModule } from './ops/ops.module';
 import { PeersModule } from './peers/peers.module';
@@ -23,6 +24,7 @@ export class AppModule {
         SitesModule,
         TokensModule,
         ModelsModule,
+        LivenessModule,
         LedgerModule,
         PeersModule,
         ChallengesModule,

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../config/app-config';
 import { DomainError } from '../common/domain-error';
 import { CliError } from './cli-error';
 import { ledgerCommand } from './ledger.command';
+import { livenessCommand } from './liveness.command';
 import { openapiCommand } from './openapi.command';
 import { peerCommand } from './peer.command';
 import { peersCommand } from './peers.command';
@@ -28,6 +29,7 @@ program.addCommand(sitesCommand(config));
 program.addCommand(peersCommand(config));
 program.addCommand(peerCommand());
 program.addCommand(ledgerCommand());
+program.addCommand(livenessCommand(config));
 program.addCommand(openapiCommand());
 // addCommand() does not pass settings down: without this, a bad option of a subcommand exits 1 on its own.
 forEachCommand(program, (command) => command.exitOverride().showHelpAfterError());

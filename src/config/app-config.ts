@@ -1,5 +1,7 @@
 import * as path from 'node:path';
 import { z } from 'zod';
+import type { LivenessConfig } from '../liveness/liveness-config';
+import { DEFAULT_LIVENESS_CONFIG } from '../liveness/liveness-config';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
@@ -33,6 +35,7 @@ export interface AppConfig {
   torrent: TorrentConfig;
   peers: PeersConfig;
   ledger: LedgerConfig;
+  liveness: LivenessConfig;
 }
 
 /** Stake, committees drawn from it, and what a committee's verdict pays or costs (docs/ledger.md). */
@@ -149,6 +152,11 @@ const envSchema = z.object({
   LEDGER_REWARD_PER_JOB: integer(0, 1e9).default(10),
   LEDGER_OUTLIER_SLASH: fraction.default(0.1),
   LEDGER_ABSENT_SLASH: fraction.default(0.02),
+  LIVENESS_THRESHOLD: fraction.default(DEFAULT_LIVENESS_CONFIG.threshold),
+  LIVENESS_FLASH_MIN_CORRELATION: fraction.default(DEFAULT_LIVENESS_CONFIG.flashMinCorrelation),
+  LIVENESS_ANTISPOOF_MIN: fraction.default(DEFAULT_LIVENESS_CONFIG.antiSpoofMin),
+  LIVENESS_DEEPFAKE_MIN: fraction.default(DEFAULT_LIVENESS_CONFIG.deepfakeMin),
+  LIVENESS_FACE_MIN_IOU: fraction.default(DEFAULT_LIVENESS_CONFIG.faceMinIou),
   NODE_ENV: z.string().optional(),
 });
 
@@ -260,6 +268,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, home = process.
       rewardPerJob: e.LEDGER_REWARD_PER_JOB,
       outlierSlash: e.LEDGER_OUTLIER_SLASH,
       absentSlash: e.LEDGER_ABSENT_SLASH,
+    },
+    liveness: {
+      threshold: e.LIVENESS_THRESHOLD,
+      flashMinCorrelation: e.LIVENESS_FLASH_MIN_CORRELATION,
+      antiSpoofMin: e.LIVENESS_ANTISPOOF_MIN,
+      deepfakeMin: e.LIVENESS_DEEPFAKE_MIN,
+      faceMinIou: e.LIVENESS_FACE_MIN_IOU,
     },
   };
 }

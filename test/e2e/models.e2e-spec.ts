@@ -44,6 +44,10 @@ describe('models', () => {
         role: 'inference-task',
         inputs: [{ name: 'input:0', shape: [1, 128, 128, 3], type: 'float32' }],
       }),
+      expect.objectContaining({ id: 'ultraface-rfb-320', role: 'face-detector', licence: 'MIT' }),
+      expect.objectContaining({ id: 'minifasnet-v2', role: 'anti-spoof', licence: 'Apache-2.0' }),
+      expect.objectContaining({ id: 'minifasnet-v1se', role: 'anti-spoof', licence: 'Apache-2.0' }),
+      expect.objectContaining({ id: 'meso4-df', role: 'deepfake', licence: 'Apache-2.0' }),
     ]);
   });
 

@@ -9,7 +9,7 @@ import { generateEd25519KeyPair } from '../../src/adapters/ed25519';
 import { TorrentAdapter } from '../../src/adapters/torrent.adapter';
 import { JobAssignmentEntity, JobEntity } from '../../src/peers/job.entity';
 import { databaseKinds } from '../support/databases';
-import { MODEL_SHA256, solveAChallenge } from '../support/peers';
+import { MODEL_SHA256, solveAChallenge, taskModelsFolder } from '../support/peers';
 import type { TestApp } from '../support/test-app';
 import { startTestApp } from '../support/test-app';
 import { freePort } from '../support/net';
@@ -138,10 +138,12 @@ describe.each(databaseKinds())('peerproof peer against a service [%s]', (kind) =
   let servicePeer: string;
   let clockSync: NodeJS.Timeout;
   beforeAll(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'peerproof-cli-peer-'));
     const port = await freePort();
     t = await startTestApp(
       kind,
       {
+        MODELS_DIR: taskModelsFolder(path.join(root, 'service-models')),
         TORRENT_ENABLED: 'true',
         TORRENT_PORT: '0',
         TORRENT_DHT: 'false',
@@ -154,7 +156,6 @@ describe.each(databaseKinds())('peerproof peer against a service [%s]', (kind) =
     clockSync = setInterval(() => t.clock.set(Date.now()), 500);
     serviceKey = (await (await fetch(`${t.baseUrl}/api/v1/keys`)).json()).publicKey;
     servicePeer = `127.0.0.1:${(await t.app.get(TorrentAdapter).address()).port}`;
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'peerproof-cli-peer-'));
   });
   afterAll(async () => {
     clearInterval(clockSync);

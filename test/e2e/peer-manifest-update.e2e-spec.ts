@@ -6,7 +6,7 @@ import { LOOPBACK_TORRENT_OPTIONS } from '../../src/adapters/torrent.adapter';
 import { memoryPeerLog } from '../../src/peers/peer-runtime/peer-log';
 import { PeerRuntime } from '../../src/peers/peer-runtime/peer-runtime';
 import { databaseKinds } from '../support/databases';
-import { MODEL_SHA256 } from '../support/peers';
+import { MODEL_SHA256, taskModelsFolder } from '../support/peers';
 import type { TestApp } from '../support/test-app';
 import { startTestApp } from '../support/test-app';
 import { freePort, waitFor } from '../support/net';
@@ -20,8 +20,7 @@ const TEST_MODELS = path.resolve('test', 'fixtures', 'models');
 
 /** The shipped models folder, plus the full-range model in a second manifest version when `withBack`. */
 function modelsFolder(root: string, name: string, withBack: boolean): string {
-  const dir = path.join(root, name);
-  fs.cpSync(path.resolve('models'), dir, { recursive: true });
+  const dir = taskModelsFolder(path.join(root, name));
   if (withBack) {
     fs.copyFileSync(path.join(TEST_MODELS, BACK_MODEL.file), path.join(dir, BACK_MODEL.file));
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));

@@ -15,7 +15,7 @@ import { memoryPeerLog } from '../../src/peers/peer-runtime/peer-log';
 import { PeerRuntime } from '../../src/peers/peer-runtime/peer-runtime';
 import { ManifestVerificationError } from '../../src/protocol/signed-manifest';
 import { databaseKinds } from '../support/databases';
-import { MODEL_SHA256, solveAChallenge } from '../support/peers';
+import { MODEL_SHA256, solveAChallenge, taskModelsFolder } from '../support/peers';
 import type { TestApp } from '../support/test-app';
 import { startTestApp } from '../support/test-app';
 import { waitFor } from '../support/net';
@@ -72,7 +72,9 @@ describe.each(databaseKinds())('verifier peers on the swarm [%s]', (kind) => {
     });
 
   beforeAll(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'peerproof-peers-'));
     t = await startTestApp(kind, {
+      MODELS_DIR: taskModelsFolder(path.join(root, 'service-models')),
       TORRENT_ENABLED: 'true',
       TORRENT_PORT: '0',
       TORRENT_DHT: 'false',
@@ -80,7 +82,6 @@ describe.each(databaseKinds())('verifier peers on the swarm [%s]', (kind) => {
     });
     serviceKey = (await (await fetch(`${t.baseUrl}/api/v1/keys`)).json()).publicKey;
     servicePeer = `127.0.0.1:${(await t.app.get(TorrentAdapter).address()).port}`;
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'peerproof-peers-'));
   });
   afterAll(async () => {
     for (const runtime of running.splice(0)) await runtime.stop();

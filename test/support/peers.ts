@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import request from 'supertest';
 import { OnnxAdapter } from '../../src/adapters/onnx.adapter';
 import { generateEd25519KeyPair } from '../../src/adapters/ed25519';
@@ -12,6 +15,22 @@ import type { TestApp } from './test-app';
 
 /** sha256 of the shipped BlazeFace model: what audit jobs need. */
 export const MODEL_SHA256 = 'd388b1cf8a5f6f1af2b3f4c14f6d0f138bab970cd618cccd12dddb7484e82e51';
+
+/**
+ * A models folder holding only the proof-of-inference model: the peer tests are about moving and checking
+ * model files, and one small file keeps them quick (the liveness models add 5 MB to every download).
+ */
+export function taskModelsFolder(dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peerproof-task-models-'))): string {
+  const shipped = path.resolve('models');
+  const manifest = JSON.parse(fs.readFileSync(path.join(shipped, 'manifest.json'), 'utf8'));
+  manifest.models = manifest.models.filter((model: { role: string }) => model.role === 'inference-task');
+  fs.mkdirSync(dir, { recursive: true });
+  for (const model of manifest.models as { file: string; licenceFile: string }[]) {
+    for (const name of [model.file, model.licenceFile]) fs.copyFileSync(path.join(shipped, name), path.join(dir, name));
+  }
+  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  return dir;
+}
 
 export interface TestPeer {
   identity: PeerIdentity;

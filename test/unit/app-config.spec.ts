@@ -191,6 +191,8 @@ describe('loadConfig', () => {
     ['BODY_LIMIT_BYTES', '16777217', 'BODY_LIMIT_BYTES: must be at most 16777216'],
     ['TRUST_PROXY', 'maybe', 'TRUST_PROXY: must be true or false'],
     ['DEMO_SITE', 'on', 'DEMO_SITE: must be true or false'],
+    ['LIVENESS_THRESHOLD', '1.5', 'LIVENESS_THRESHOLD: must be a fraction between 0 and 1'],
+    ['LIVENESS_ANTISPOOF_MIN', 'high', 'LIVENESS_ANTISPOOF_MIN: must be a fraction between 0 and 1'],
     ['DATABASE_URL', ' ', 'DATABASE_URL: must not be empty'],
     ['DATABASE_URL', 'mysql://u:p@h/db', 'DATABASE_URL: must be sqlite:PATH or postgres://user:pass@host:port/db'],
     ['DATABASE_URL', 'peerproof.sqlite', 'DATABASE_URL: must be sqlite:PATH or postgres://user:pass@host:port/db'],
@@ -203,6 +205,30 @@ describe('loadConfig', () => {
     ],
   ])('rejects %s=%j with exactly one problem', (name, value, problem) => {
     expect(problemsFor({ [name]: value })).toEqual([problem]);
+  });
+
+  it('reads the liveness thresholds, with defaults', () => {
+    expect(loadConfig({}).liveness).toEqual({
+      threshold: 0.6,
+      flashMinCorrelation: 0.5,
+      antiSpoofMin: 0.5,
+      deepfakeMin: 0.1,
+      faceMinIou: 0.4,
+    });
+    const sut = loadConfig({
+      LIVENESS_THRESHOLD: '0.7',
+      LIVENESS_FLASH_MIN_CORRELATION: '0.4',
+      LIVENESS_ANTISPOOF_MIN: '0.3',
+      LIVENESS_DEEPFAKE_MIN: '0',
+      LIVENESS_FACE_MIN_IOU: '0.5',
+    });
+    expect(sut.liveness).toEqual({
+      threshold: 0.7,
+      flashMinCorrelation: 0.4,
+      antiSpoofMin: 0.3,
+      deepfakeMin: 0,
+      faceMinIou: 0.5,
+    });
   });
 
   it('lists every bad variable at once', () => {

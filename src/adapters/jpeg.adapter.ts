@@ -1,0 +1,80 @@
+/** The one door to the JPEG codec (pure JavaScript `jpeg-js`, so no native build and nothing downloaded). */
+import { Injectable } from '@nestjs/common';
+import * as jpeg from 'jpeg-js';
+import type { RgbImage } from '../liveness/rgb-image';
+import { applyOrientation } from '../liveness/rgb-image';
+
+export interface JpegLimits {
+  /** Largest image decoded, in megapixels: bounds the memory a hostile file can make us allocate. */
+  maxMegapixels: number;
+  maxMemoryMb: number;
+}
+
+const DEFAULT_LIMITS: JpegLimits = { maxMegapixels: 16, maxMemoryMb: 256 };
+
+@Injectable()
+export class JpegAdapter {
+  /** True when the bytes start with a JPEG start-of-image marker. */
+  isJpeg(bytes: Uint8Array): boolean {
+    return bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+  }
+
+  /** Decodes to packed RGB with the EXIF orientation applied (phones write orientation 6 for portrait). */
+  decode(bytes: Uint8Array, limits: JpegLimits = DEFAULT_LIMITS): RgbImage {
+    if (!this.isJpeg(bytes)) throw new Error('not a JPEG file');
+    const raw = jpeg.decode(bytes, {
+      useTArray: true,
+      formatAsRGBA: false,
+      maxResolutionInMP: limits.maxMegapixels,
+      maxMemoryUsageInMB: limits.maxMemoryMb,
+    });
+    const image: RgbImage = { width: raw.width, height: raw.height, data: raw.data };
+    return applyOrientation(image, exifOrientation(bytes));
+  }
+
+  encode(image: RgbImage, quality = 85): Uint8Array {
+    const rgba = new Uint8Array(image.width * image.height * 4);
+    for (let p = 0, q = 0; p < image.data.length; p += 3, q += 4) {
+      rgba[q] = image.data[p];
+      rgba[q + 1] = image.data[p + 1];
+      rgba[q + 2] = image.data[p + 2];
+      rgba[q + 3] = 255;
+    }
+    return new Uint8Array(jpeg.encode({ width: image.width, height: image.height, data: rgba }, quality).data);
+  }
+}
+
+/** The EXIF orientation tag (1–8) of a JPEG, or 1 when absent or unreadable. */
+export function exifOrientation(bytes: Uint8Array): number {
+  let offset = 2;
+  while (offset + 4 <= bytes.length && bytes[offset] === 0xff) {
+    const marker = bytes[offset + 1];
+    const length = (bytes[offset + 2] << 8) | bytes[offset + 3];
+    if (marker === 0xda || length < 2) break;
+    const body = offset + 4;
+    const isExif =
+      marker === 0xe1 && String.fromCharCode(...bytes.subarray(body, body + 4)) === 'Exif' && bytes[body + 4] === 0;
+    if (isExif) return readOrientation(bytes.subarray(body + 6, offset + 2 + length));
+    offset += 2 + length;
+  }
+  return 1;
+}
+
+function readOrientation(tiff: Uint8Array): number {
+  if (tiff.length < 8) return 1;
+  const little = tiff[0] === 0x49;
+  const u16 = (at: number) => (little ? tiff[at] | (tiff[at + 1] << 8) : (tiff[at] << 8) | tiff[at + 1]);
+  const u32 = (at: number) => (little ? u16(at) + u16(at + 2) * 65536 : u16(at) * 65536 + u16(at + 2));
+  const ifd = u32(4);
+  if (ifd + 2 > tiff.length) return 1;
+  const entries = u16(ifd);
+  for (let i = 0; i < entries; i++) {
+    const entry = ifd + 2 + i * 12;
+    if (entry + 12 > tiff.length) break;
+    if (u16(entry) === 0x0112) {
+      const value = u16(entry + 8);
+      return value >= 1 && value <= 8 ? value : 1;
+    }
+  }
+  return 1;
+}
