@@ -3,23 +3,11 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { PeerNonceEntity } from '../../src/peers/peer-nonce.entity';
 import { PeerNoncesService } from '../../src/peers/peer-nonces.service';
-import { ServiceError } from '../../src/peers/peer-runtime/service-client';
 import { MAX_CLOCK_SKEW_MS } from '../../src/protocol/peer-protocol';
 import { databaseKinds } from '../support/databases';
-import { MODEL_SHA256, newPeer, registeredPeer } from '../support/peers';
+import { MODEL_SHA256, newPeer, registeredPeer, codeOf } from '../support/peers';
 import type { TestApp } from '../support/test-app';
 import { startTestApp } from '../support/test-app';
-
-/** The error code of a rejected promise. */
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ServiceError) return `${error.status} ${error.code}`;
-    throw error;
-  }
-  return 'accepted';
-}
 
 describe.each(databaseKinds())('signed peer requests [%s]', (kind) => {
   let t: TestApp;

@@ -5,28 +5,18 @@ import { DataSource } from 'typeorm';
 import { JobAssignmentEntity, JobEntity } from '../../src/peers/job.entity';
 import { JobLifecycleService } from '../../src/peers/job-lifecycle.service';
 import { JobNotifier } from '../../src/peers/job-notifier';
-import { ServiceClient, ServiceError } from '../../src/peers/peer-runtime/service-client';
+import { ServiceClient } from '../../src/peers/peer-runtime/service-client';
 import type { Verdict } from '../../src/protocol/peer-protocol';
 import { commitmentFor } from '../../src/protocol/peer-protocol';
 import { databaseKinds } from '../support/databases';
 import type { TestPeer } from '../support/peers';
-import { createJob, registeredPeer } from '../support/peers';
+import { createJob, registeredPeer, codeOf } from '../support/peers';
 import type { TestApp } from '../support/test-app';
 import { startTestApp } from '../support/test-app';
 
 const COMMIT_MS = 20_000;
 const REVEAL_MS = 20_000;
 const ENV = { PEER_COMMIT_SECONDS: '20', PEER_REVEAL_SECONDS: '20', PEER_JOB_RETRIES: '1' };
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ServiceError) return `${error.status} ${error.code}`;
-    throw error;
-  }
-  return 'accepted';
-}
 
 /** A model sha256 of its own per test: only that test's peers hold it, so only they join its jobs. */
 const freshModel = () => randomBytes(32).toString('hex');

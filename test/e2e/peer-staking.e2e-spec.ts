@@ -1,24 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { ServiceError } from '../../src/peers/peer-runtime/service-client';
 import { replay } from '../../src/protocol/ledger-entry';
 import type { LedgerEntry } from '../../src/protocol/ledger-entry';
 import { databaseKinds } from '../support/databases';
-import { registeredPeer } from '../support/peers';
+import { registeredPeer, codeOf } from '../support/peers';
 import type { TestApp } from '../support/test-app';
 import { ADMIN_TOKEN, startTestApp } from '../support/test-app';
 
 const DELAY_SECONDS = 3600;
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ServiceError) return `${error.status} ${error.code}`;
-    throw error;
-  }
-  return 'accepted';
-}
 
 describe.each(databaseKinds())('peers stake, unbond and withdraw [%s]', (kind) => {
   let t: TestApp;

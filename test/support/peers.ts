@@ -8,7 +8,7 @@ import type { JobEntity } from '../../src/peers/job.entity';
 import { JobLifecycleService } from '../../src/peers/job-lifecycle.service';
 import type { PeerIdentity } from '../../src/peers/peer-runtime/peer-identity';
 import { identityFromPem } from '../../src/peers/peer-runtime/peer-identity';
-import { ServiceClient } from '../../src/peers/peer-runtime/service-client';
+import { ServiceClient, ServiceError } from '../../src/peers/peer-runtime/service-client';
 import { createSite } from './fixtures';
 import { solveChallenge } from './solver';
 import type { TestApp } from './test-app';
@@ -74,4 +74,15 @@ export async function solveAChallenge(t: TestApp, origin = 'https://shop.example
     .expect(200);
   if (solved.body.status !== 'solved') throw new Error(`challenge not solved: ${JSON.stringify(solved.body)}`);
   return challenge.body.id as string;
+}
+
+/** `status code` of the service's refusal, or `accepted`: lets a test compare refusals as one string. */
+export async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ServiceError) return `${error.status} ${error.code}`;
+    throw error;
+  }
+  return 'accepted';
 }
