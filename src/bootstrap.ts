@@ -7,6 +7,7 @@ import type { OpenAPIObject } from '@nestjs/swagger';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
+import { SOLUTION_BODY_LIMIT_BYTES, SOLUTION_ROUTE } from './challenges/challenges.controller';
 import { writeClientError } from './common/client-error';
 import { ErrorFilter, errorBodyFor } from './common/error.filter';
 import type { AppConfig, LogLevel } from './config/app-config';
@@ -72,7 +73,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     rawBody: true,
   });
   const fastify = app.getHttpAdapter().getInstance();
-  configureFastify(fastify, app.get(MetricsService), config.logLevel);
+  configureFastify(fastify, app.get(MetricsService), config);
   app.useGlobalFilters(new ErrorFilter());
   // The widget calls the public API from the embedding site's pages. No credentials are involved:
   // sites are checked against the Origin header server-side, and the admin API's bearer header is
@@ -102,12 +103,16 @@ export function buildOpenApi(app: NestFastifyApplication, config: AppConfig): Op
   return SwaggerModule.createDocument(app, document);
 }
 
-function configureFastify(fastify: FastifyInstance, metrics: MetricsService, logLevel: LogLevel): void {
+function configureFastify(fastify: FastifyInstance, metrics: MetricsService, config: AppConfig): void {
   // Only JSON and form bodies are accepted; text/plain would otherwise reach validation as a string.
   fastify.removeContentTypeParser('text/plain');
+  // Routes register in app.init(), after this hook: a liveness solution carries up to ten JPEG crops.
+  fastify.addHook('onRoute', (route) => {
+    if (route.url === SOLUTION_ROUTE) route.bodyLimit = Math.max(SOLUTION_BODY_LIMIT_BYTES, config.http.bodyLimitBytes);
+  });
   // No setErrorHandler here: Nest installs its exception layer as Fastify's error handler in app.init(),
   // so errors from body parsing and limits reach ErrorFilter too (see toErrorBody).
-  const access = logLevel === 'debug' ? new Logger('access') : null;
+  const access = config.logLevel === 'debug' ? new Logger('access') : null;
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions?.url ?? 'unmatched';
     metrics.recordRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);

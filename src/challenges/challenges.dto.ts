@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { livenessEvidenceSchema } from '../protocol/liveness';
+import { VERIFICATION_LEVELS } from '../sites/site.entity';
+import type { LivenessChallengeDto, LivenessHint } from './liveness-step';
 
 const optionalLabel = (max: number, label: string) =>
   z
@@ -16,6 +19,11 @@ export const createChallengeSchema = z.strictObject({
     .optional(),
   /** Opaque customer data (Turnstile's cData); returned by siteverify. */
   cdata: optionalLabel(255, 'cdata'),
+  /**
+   * The level wanted; default the site's. `compute` on a liveness site is the camera-less fallback, given
+   * only where the site allows it.
+   */
+  level: z.enum(VERIFICATION_LEVELS, `level must be one of ${VERIFICATION_LEVELS.join(', ')}`).optional(),
 });
 export type CreateChallengeDto = z.infer<typeof createChallengeSchema>;
 
@@ -33,6 +41,8 @@ export const submitSolutionSchema = z.strictObject({
       'outputs must be an array of [anchor, score] pairs',
     )
     .max(4096, 'too many outputs'),
+  /** Required for liveness challenges: the widget's capture (docs/liveness.md, "Evidence"). */
+  liveness: livenessEvidenceSchema.optional(),
 });
 export type SubmitSolutionDto = z.infer<typeof submitSolutionSchema>;
 
@@ -55,11 +65,13 @@ export interface ChallengeResponseDto {
     outputFormat: string;
     tolerance: number;
   };
+  /** Liveness challenges only. */
+  liveness?: LivenessChallengeDto;
 }
 
 export type SolutionResultDto =
-  | { status: 'solved'; token: string; expiresAt: string; score: number }
-  | { status: 'failed'; reason: string; message: string };
+  | { status: 'solved'; token: string; expiresAt: string; score: number; liveness?: { score: number } }
+  | { status: 'failed'; reason: string; message: string; hints?: LivenessHint[] };
 
 /** The test sitekey that always passes gets this instead of a challenge. */
 export interface TestChallengeResponseDto {

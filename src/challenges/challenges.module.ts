@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RateLimitGuard } from '../common/rate-limit.guard';
 import { InferenceModule } from '../inference/inference.module';
+import { LivenessModule } from '../liveness/liveness.module';
 import { PeersModule } from '../peers/peers.module';
 import { SitesModule } from '../sites/sites.module';
 import { TokensModule } from '../tokens/tokens.module';
@@ -12,7 +13,14 @@ import { ChallengesService } from './challenges.service';
 import { RiskTracker } from './risk-tracker.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ChallengeEntity]), SitesModule, TokensModule, InferenceModule, PeersModule],
+  imports: [
+    TypeOrmModule.forFeature([ChallengeEntity]),
+    SitesModule,
+    TokensModule,
+    InferenceModule,
+    LivenessModule,
+    PeersModule,
+  ],
   controllers: [ChallengesController],
   providers: [ChallengesService, ChallengeWriter, RiskTracker, RateLimitGuard],
   exports: [ChallengesService],

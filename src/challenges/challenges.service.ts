@@ -7,6 +7,9 @@ import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError } from '../common/domain-error';
 import { InferenceService } from '../inference/inference.service';
+import type { LivenessVerdict } from '../liveness/liveness-verifier';
+import { LivenessService } from '../liveness/liveness.service';
+import { MetricsService } from '../ops/metrics.service';
 import { AuditJobsService } from '../peers/audit-jobs.service';
 import { DUMMY_TOKEN, TEST_SITEKEYS } from '../protocol/keys';
 import { hostnameAllowed } from '../sites/hostname-pattern';
@@ -23,6 +26,7 @@ import type {
   TestChallengeResponseDto,
 } from './challenges.dto';
 import { decideDifficulty } from './difficulty';
+import { chooseLevel, livenessChallenge, livenessHints } from './liveness-step';
 import { RiskTracker } from './risk-tracker.service';
 
 /** Where the request came from: the page's hostname (from Origin) and the client's IP. */
@@ -43,6 +47,8 @@ export class ChallengesService {
     private readonly inference: InferenceService,
     private readonly risk: RiskTracker,
     private readonly audits: AuditJobsService,
+    private readonly liveness: LivenessService,
+    private readonly metrics: MetricsService,
     private readonly crypto: CryptoAdapter,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -57,13 +63,7 @@ export class ChallengesService {
     const site = await this.sites.findBySitekeyCached(dto.sitekey);
     if (!site) throw new NotFoundError('unknown-sitekey', 'No site with this sitekey');
     const hostname = this.checkOrigin(site, origin);
-    if (site.level === 'liveness') {
-      throw new DomainError(
-        'level-unavailable',
-        'This site requires liveness checks, not offered by this service yet',
-        501,
-      );
-    }
+    const level = chooseLevel(site, dto.level);
 
     const decision = decideDifficulty(site.difficulty, this.risk.recordChallenge(origin.ip, site.id));
     const task = this.inference.newTask(decision.inputCount);
@@ -73,7 +73,7 @@ export class ChallengesService {
       siteId: site.id,
       hostname,
       status: 'issued',
-      level: 'compute',
+      level,
       modelId: task.modelId,
       modelSha256: task.modelSha256,
       seed: task.seed,
@@ -94,8 +94,9 @@ export class ChallengesService {
       level: challenge.level,
       issuedAt: new Date(now).toISOString(),
       expiresAt: new Date(challenge.expiresAt).toISOString(),
-      steps: ['inference'],
-      inference: task,
+      ...(level === 'liveness'
+        ? { steps: ['liveness', 'inference'], inference: task, liveness: livenessChallenge(site, task.seed) }
+        : { steps: ['inference'], inference: task }),
     };
   }
 
@@ -103,6 +104,7 @@ export class ChallengesService {
     const challenge = await this.challenges.findOneBy({ id });
     if (!challenge) throw new NotFoundError('challenge-not-found', 'No such challenge');
     await this.checkSolutionContext(challenge, dto, origin);
+    this.checkEvidencePresence(challenge, dto);
     if (dto.outputs.length !== challenge.inputCount) {
       throw new DomainError(
         'wrong-output-count',
@@ -129,6 +131,16 @@ export class ChallengesService {
       await this.finish(challenge.id, 'failed', 'score-below-threshold');
       return { status: 'failed', reason: 'score-below-threshold', message: 'Too much risky traffic; try again later' };
     }
+    const liveness = challenge.level === 'liveness' ? await this.checkLiveness(challenge, site, dto) : null;
+    if (liveness && !liveness.passed) {
+      this.risk.recordFailure(origin.ip);
+      return {
+        status: 'failed',
+        reason: 'liveness-failed',
+        message: 'We could not confirm a live person in front of the camera; try again',
+        hints: livenessHints(liveness.reasons),
+      };
+    }
     await this.finish(challenge.id, 'solved', null);
     const minted = await this.tokens.mint({
       siteId: challenge.siteId,
@@ -138,6 +150,7 @@ export class ChallengesService {
       action: challenge.action,
       cdata: challenge.cdata,
       challengeId: challenge.id,
+      liveness: liveness && { score: liveness.score, reasons: liveness.reasons },
     });
     // Verifier peers re-check a sample of solutions; createAudit never throws, so it cannot fail the visitor.
     await this.audits.createAudit(challenge, dto.outputs);
@@ -146,7 +159,38 @@ export class ChallengesService {
       token: minted.token,
       expiresAt: new Date(minted.expiresAt).toISOString(),
       score: challenge.score,
+      ...(liveness ? { liveness: { score: liveness.score } } : {}),
     };
+  }
+
+  /**
+   * The evidence lives in this call's memory only; the verdict keeps scores and reason codes. A verifier
+   * error fails the attempt (its one attempt is spent) rather than letting it through.
+   */
+  private async checkLiveness(
+    challenge: ChallengeEntity,
+    site: SiteEntity,
+    dto: SubmitSolutionDto,
+  ): Promise<LivenessVerdict> {
+    let verdict: LivenessVerdict;
+    try {
+      verdict = await this.liveness.verify(dto.liveness, challenge.seed, site.livenessThreshold ?? undefined);
+    } catch (error) {
+      await this.finish(challenge.id, 'failed', 'verification-error');
+      throw error;
+    }
+    this.metrics.recordLivenessVerdict(verdict.passed, verdict.reasons);
+    if (!verdict.passed) await this.finish(challenge.id, 'failed', 'liveness-failed');
+    return verdict;
+  }
+
+  private checkEvidencePresence(challenge: ChallengeEntity, dto: SubmitSolutionDto): void {
+    if (challenge.level === 'liveness' && dto.liveness === undefined) {
+      throw new DomainError('liveness-evidence-required', 'This challenge needs the liveness capture', 400);
+    }
+    if (challenge.level !== 'liveness' && dto.liveness !== undefined) {
+      throw new DomainError('liveness-not-requested', 'This challenge asked for no liveness capture', 400);
+    }
   }
 
   /** Marks unattempted challenges past their expiry and deletes those older than a day. */

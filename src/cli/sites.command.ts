@@ -20,6 +20,12 @@ function printSite(site: SiteResponseDto & { secret?: string }): void {
     `threshold:  ${site.scoreThreshold}`,
     `difficulty: ${site.difficulty}`,
   ];
+  if (site.level === 'liveness') {
+    lines.push(
+      `liveness threshold: ${site.livenessThreshold ?? 'service default'}`,
+      `camera-less fallback: ${site.livenessFallback ? 'compute level allowed' : 'no'}`,
+    );
+  }
   if (site.secret) lines.push(`secret:     ${site.secret}`, '', 'Store the secret now: it is shown only once.');
   process.stdout.write(lines.join('\n') + '\n');
 }
@@ -37,6 +43,8 @@ export function sitesCommand(loadConfig: () => AppConfig): Command {
     )
     .option('--score-threshold <number>', 'minimum score, 0..1', '0.5')
     .addOption(new Option('--difficulty <difficulty>', 'inference difficulty').choices(DIFFICULTIES).default('normal'))
+    .option('--liveness-threshold <number>', 'liveness score needed, 0..1 (default: LIVENESS_THRESHOLD)')
+    .option('--liveness-fallback', 'let visitors without a camera pass a compute challenge instead')
     .option('--json', 'print JSON')
     .action(async (options) => {
       const dto = parse(createSiteSchema, {
@@ -45,6 +53,8 @@ export function sitesCommand(loadConfig: () => AppConfig): Command {
         level: options.level,
         scoreThreshold: Number(options.scoreThreshold),
         difficulty: options.difficulty,
+        livenessThreshold: options.livenessThreshold === undefined ? null : Number(options.livenessThreshold),
+        livenessFallback: options.livenessFallback === true,
       });
       const site = await withSites(loadConfig(), (service) => service.create(dto));
       if (options.json) process.stdout.write(JSON.stringify(site, null, 2) + '\n');

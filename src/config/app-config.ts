@@ -157,6 +157,7 @@ const envSchema = z.object({
   LIVENESS_ANTISPOOF_MIN: fraction.default(DEFAULT_LIVENESS_CONFIG.antiSpoofMin),
   LIVENESS_DEEPFAKE_MIN: fraction.default(DEFAULT_LIVENESS_CONFIG.deepfakeMin),
   LIVENESS_FACE_MIN_IOU: fraction.default(DEFAULT_LIVENESS_CONFIG.faceMinIou),
+  LIVENESS_PASSIVE_CHECKS: boolean.default(DEFAULT_LIVENESS_CONFIG.passiveChecks),
   NODE_ENV: z.string().optional(),
 });
 
@@ -275,6 +276,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, home = process.
       antiSpoofMin: e.LIVENESS_ANTISPOOF_MIN,
       deepfakeMin: e.LIVENESS_DEEPFAKE_MIN,
       faceMinIou: e.LIVENESS_FACE_MIN_IOU,
+      passiveChecks: e.LIVENESS_PASSIVE_CHECKS,
     },
   };
 }

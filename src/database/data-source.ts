@@ -14,6 +14,7 @@ import { Challenges1764310000000 } from './migrations/1764310000000-challenges';
 import { Ledger1764320000000 } from './migrations/1764320000000-ledger';
 import { PeersAndJobs1764330000000 } from './migrations/1764330000000-peers-and-jobs';
 import { Committees1764340000000 } from './migrations/1764340000000-committees';
+import { LivenessLevel1764350000000 } from './migrations/1764350000000-liveness-level';
 
 export const ENTITIES = [
   SiteEntity,
@@ -34,6 +35,7 @@ export const MIGRATIONS = [
   Ledger1764320000000,
   PeersAndJobs1764330000000,
   Committees1764340000000,
+  LivenessLevel1764350000000,
 ];
 
 /** TypeORM options for the configured database; migrations, never synchronize, build the schema. */

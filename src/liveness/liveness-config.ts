@@ -13,6 +13,11 @@ export interface LivenessConfig {
   deepfakeMin: number;
   /** Least intersection-over-union between the server's face box and the client's (LIVENESS_FACE_MIN_IOU). */
   faceMinIou: number;
+  /**
+   * Whether the passive models (anti-spoofing, deepfake) run (LIVENESS_PASSIVE_CHECKS). Off, they report
+   * `unavailable` and the active checks decide alone: for test sites whose simulated visitors are drawn.
+   */
+  passiveChecks: boolean;
 }
 
 export const DEFAULT_LIVENESS_CONFIG: LivenessConfig = {
@@ -21,4 +26,5 @@ export const DEFAULT_LIVENESS_CONFIG: LivenessConfig = {
   antiSpoofMin: 0.5,
   deepfakeMin: 0.1,
   faceMinIou: 0.4,
+  passiveChecks: true,
 };

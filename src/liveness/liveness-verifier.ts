@@ -49,19 +49,28 @@ export class LivenessVerifier {
     private readonly config: LivenessConfig,
   ) {}
 
-  /** Verifies untrusted evidence (any JSON value) against the challenge whose nonce is `nonce`. */
-  async verify(input: unknown, nonce: string): Promise<LivenessVerdict> {
+  /**
+   * Verifies untrusted evidence (any JSON value) against the challenge whose nonce is `nonce`, passing at
+   * `threshold` (a site's own) or the configured one.
+   */
+  async verify(input: unknown, nonce: string, threshold = this.config.threshold): Promise<LivenessVerdict> {
     const parsed = livenessEvidenceSchema.safeParse(input);
     if (!parsed.success) return this.rejected(['evidence-malformed']);
-    return this.verifyParsed(parsed.data, nonce);
+    const checks = await this.runChecks(parsed.data, nonce);
+    return 'structure' in checks ? this.combine(checks, threshold) : checks.rejected;
   }
 
-  private async verifyParsed(evidence: LivenessEvidence, nonce: string): Promise<LivenessVerdict> {
+  private async runChecks(
+    evidence: LivenessEvidence,
+    nonce: string,
+  ): Promise<Record<CheckName, CheckResult> | { rejected: LivenessVerdict }> {
     // The script comes from the challenge's nonce, never from the evidence: replayed evidence of another
     // challenge is judged against prompts and flashes it never saw.
     const script = deriveLivenessScript(nonce);
     const structure = checkStructure(evidence, script, nonce, this.jpeg);
-    if (structure.result.status === 'fail') return this.rejected(structure.result.reasons, structure.result);
+    if (structure.result.status === 'fail') {
+      return { rejected: this.rejected(structure.result.reasons, structure.result) };
+    }
 
     const { crops } = evidence;
     const face = await checkFaces(this.runner, crops, structure.images, this.config.faceMinIou);
@@ -70,18 +79,22 @@ export class LivenessVerifier {
       face.result.status === 'unavailable'
         ? crops.map((crop, i) => pixelBox(crop.box, structure.images[i]))
         : face.faces;
-    const checks: Record<CheckName, CheckResult> = {
+    const passive = this.config.passiveChecks;
+    return {
       structure: structure.result,
       face: face.result,
       prompts: checkPrompts(evidence.frames, script),
       flash: checkFlashes(crops, structure.images, boxes, script, this.config.flashMinCorrelation),
-      presentation: await checkPresentation(this.runner, structure.images, boxes, this.config.antiSpoofMin),
-      deepfake: await checkDeepfake(this.runner, structure.images, boxes, this.config.deepfakeMin),
+      presentation: passive
+        ? await checkPresentation(this.runner, structure.images, boxes, this.config.antiSpoofMin)
+        : unavailable('passive-checks-disabled'),
+      deepfake: passive
+        ? await checkDeepfake(this.runner, structure.images, boxes, this.config.deepfakeMin)
+        : unavailable('passive-checks-disabled'),
     };
-    return this.combine(checks);
   }
 
-  private combine(checks: Record<CheckName, CheckResult>): LivenessVerdict {
+  private combine(checks: Record<CheckName, CheckResult>, threshold: number): LivenessVerdict {
     let weighted = 0;
     let total = 0;
     for (const [name, weight] of Object.entries(CHECK_WEIGHTS) as [keyof typeof CHECK_WEIGHTS, number][]) {
@@ -92,10 +105,10 @@ export class LivenessVerifier {
     }
     const rawScore = total > 0 ? weighted / total : 0;
     const failed = REQUIRED.filter((name) => checks[name].status === 'fail');
-    const score = failed.length > 0 ? Math.min(rawScore, this.config.threshold / 2) : rawScore;
-    const reasons = Object.values(checks).flatMap((check) => check.reasons);
+    const score = failed.length > 0 ? Math.min(rawScore, threshold / 2) : rawScore;
+    const reasons = [...new Set(Object.values(checks).flatMap((check) => check.reasons))];
     if (total === 0) reasons.push('no-check-could-judge');
-    const passed = total > 0 && failed.length === 0 && score >= this.config.threshold;
+    const passed = total > 0 && failed.length === 0 && score >= threshold;
     if (!passed && failed.length === 0 && total > 0) reasons.push('score-below-threshold');
     return { passed, score, rawScore, vetoed: failed.length > 0 || total === 0, reasons, checks };
   }

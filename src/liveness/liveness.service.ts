@@ -34,10 +34,10 @@ export class LivenessService implements OnApplicationBootstrap {
       this.logger.warn(`liveness models not installed (checks unavailable): ${missing.join(', ')}`);
   }
 
-  /** Checks one attempt's evidence against the challenge nonce it was recorded for. */
-  verify(evidence: unknown, nonce: string): Promise<LivenessVerdict> {
+  /** Checks one attempt's evidence against the challenge nonce it was recorded for, at a site's threshold. */
+  verify(evidence: unknown, nonce: string, threshold?: number): Promise<LivenessVerdict> {
     this.verifier ??= new LivenessVerifier(this.ensureRunner(), this.jpeg, this.config.liveness);
-    return this.verifier.verify(evidence, nonce);
+    return this.verifier.verify(evidence, nonce, threshold);
   }
 
   private ensureRunner(): OnnxLivenessRunner {

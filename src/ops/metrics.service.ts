@@ -28,6 +28,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly livenessVerdicts = new Counter({
+    name: 'peerproof_liveness_verdicts_total',
+    help: 'Liveness verdicts by outcome and reason code (one count per reason; "none" for a clean pass)',
+    labelNames: ['outcome', 'reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'peerproof_' });
   }
@@ -39,6 +46,12 @@ export class MetricsService {
 
   recordSiteverify(outcome: string): void {
     this.siteverifyOutcomes.inc({ outcome });
+  }
+
+  /** Reason codes come from the checks' fixed vocabulary, so the label set stays small. */
+  recordLivenessVerdict(passed: boolean, reasons: readonly string[]): void {
+    const outcome = passed ? 'passed' : 'failed';
+    for (const reason of reasons.length > 0 ? reasons : ['none']) this.livenessVerdicts.inc({ outcome, reason });
   }
 
   render(): Promise<string> {

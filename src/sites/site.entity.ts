@@ -42,6 +42,14 @@ export class SiteEntity {
   @Column({ type: 'varchar', length: 16 })
   difficulty!: Difficulty;
 
+  /** The liveness score this site's visitors need; null = the service's LIVENESS_THRESHOLD. */
+  @Column({ name: 'liveness_threshold', type: 'float', nullable: true })
+  livenessThreshold!: number | null;
+
+  /** Whether visitors without a usable camera may pass a `compute` challenge instead (their token says so). */
+  @Column({ name: 'liveness_fallback', type: 'boolean', default: false })
+  livenessFallback!: boolean;
+
   @EpochMsColumn({ name: 'created_at' })
   createdAt!: number;
 

@@ -24,6 +24,9 @@ const name = z.string().trim().min(1, 'must not be empty').max(200, 'at most 200
 const level = z.enum(VERIFICATION_LEVELS);
 const scoreThreshold = z.number().finite().min(0).max(1);
 const difficulty = z.enum(DIFFICULTIES);
+/** null: the service's LIVENESS_THRESHOLD. */
+const livenessThreshold = z.number().finite().min(0).max(1).nullable();
+const livenessFallback = z.boolean();
 
 export const createSiteSchema = z.strictObject({
   name: name.optional(),
@@ -31,6 +34,8 @@ export const createSiteSchema = z.strictObject({
   level: level.default('compute'),
   scoreThreshold: scoreThreshold.default(0.5),
   difficulty: difficulty.default('normal'),
+  livenessThreshold: livenessThreshold.default(null),
+  livenessFallback: livenessFallback.default(false),
 });
 export type CreateSiteDto = z.infer<typeof createSiteSchema>;
 
@@ -41,6 +46,8 @@ export const updateSiteSchema = z
     level: level.optional(),
     scoreThreshold: scoreThreshold.optional(),
     difficulty: difficulty.optional(),
+    livenessThreshold: livenessThreshold.optional(),
+    livenessFallback: livenessFallback.optional(),
   })
   .refine((patch) => Object.keys(patch).length > 0, 'nothing to update');
 export type UpdateSiteDto = z.infer<typeof updateSiteSchema>;
@@ -60,6 +67,8 @@ export interface SiteResponseDto {
   level: string;
   scoreThreshold: number;
   difficulty: string;
+  livenessThreshold: number | null;
+  livenessFallback: boolean;
   createdAt: string;
   updatedAt: string;
   previousSecretValidUntil: string | null;
@@ -79,6 +88,8 @@ export function toSiteResponse(site: SiteEntity, nowMs: number): SiteResponseDto
     level: site.level,
     scoreThreshold: site.scoreThreshold,
     difficulty: site.difficulty,
+    livenessThreshold: site.livenessThreshold,
+    livenessFallback: site.livenessFallback,
     createdAt: new Date(site.createdAt).toISOString(),
     updatedAt: new Date(site.updatedAt).toISOString(),
     previousSecretValidUntil: graceActive ? new Date(site.previousSecretExpiresAt!).toISOString() : null,

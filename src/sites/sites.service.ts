@@ -62,6 +62,8 @@ export class SitesService {
       level: dto.level,
       scoreThreshold: dto.scoreThreshold,
       difficulty: dto.difficulty,
+      livenessThreshold: dto.livenessThreshold,
+      livenessFallback: dto.livenessFallback,
       createdAt: now,
       updatedAt: now,
     });

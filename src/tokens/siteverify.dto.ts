@@ -58,6 +58,11 @@ export interface SiteverifyResponse {
    * decided, with the share of its stake that agreed; `local` while the service's own verdict stands.
    */
   consensus?: { source: 'committee' | 'local'; agreeingStake: number };
+  /**
+   * Only for liveness tokens: the combined liveness score 0..1, the threshold it passed, and the reason
+   * codes of the checks (docs/liveness.md), for the site's logs.
+   */
+  liveness?: { score: number; threshold: number; reasons: string[] };
 }
 
 export function failedVerification(codes: SiteverifyErrorCode[]): SiteverifyResponse {

@@ -1,8 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../adapters/clock.adapter';
+import { APP_CONFIG } from '../config/app-config';
+import type { AppConfig } from '../config/app-config';
 import { MetricsService } from '../ops/metrics.service';
 import { AuditJobsService } from '../peers/audit-jobs.service';
 import { DUMMY_TOKEN, MAX_RESPONSE_LENGTH, TEST_HOSTNAME, TEST_SECRETS, TOKEN_PREFIX } from '../protocol/keys';
+import type { SiteEntity } from '../sites/site.entity';
 import { SitesService } from '../sites/sites.service';
 import { SiteverifyRequest, SiteverifyResponse, failedVerification } from './siteverify.dto';
 import { TokenEntity } from './token.entity';
@@ -17,6 +20,7 @@ export class SiteverifyService {
     private readonly metrics: MetricsService,
     private readonly audits: AuditJobsService,
     private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async verify(request: SiteverifyRequest): Promise<SiteverifyResponse> {
@@ -44,7 +48,11 @@ export class SiteverifyService {
     switch (outcome.kind) {
       case 'redeemed': {
         const consensus = outcome.token.challengeId ? await this.audits.consensusFor(outcome.token.challengeId) : null;
-        return { ...toSuccess(outcome.token), ...(consensus ? { consensus } : {}) };
+        return {
+          ...toSuccess(outcome.token),
+          ...this.livenessOf(outcome.token, site),
+          ...(consensus ? { consensus } : {}),
+        };
       }
       case 'already-redeemed':
         return failedVerification(['timeout-or-duplicate', 'already-seen-response']);
@@ -53,6 +61,12 @@ export class SiteverifyService {
       case 'unknown':
         return failedVerification(['invalid-input-response']);
     }
+  }
+
+  private livenessOf(token: TokenEntity, site: SiteEntity): Pick<SiteverifyResponse, 'liveness'> {
+    if (token.level !== 'liveness' || token.livenessScore === null) return {};
+    const threshold = site.livenessThreshold ?? this.config.liveness.threshold;
+    return { liveness: { score: token.livenessScore, threshold, reasons: token.livenessReasons ?? [] } };
   }
 
   private answerForTestSecret(secret: string): SiteverifyResponse | null {

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { EpochMsColumn } from '../database/columns';
+import { EpochMsColumn, JsonTextColumn } from '../database/columns';
 import type { VerificationLevel } from '../sites/site.entity';
 
 /**
@@ -29,6 +29,13 @@ export class TokenEntity {
 
   @Column({ type: 'varchar', length: 255, nullable: true })
   cdata!: string | null;
+
+  /** The liveness verdict's score and reason codes, for tokens of liveness challenges; never any image data. */
+  @Column({ name: 'liveness_score', type: 'float', nullable: true })
+  livenessScore!: number | null;
+
+  @JsonTextColumn({ name: 'liveness_reasons', nullable: true })
+  livenessReasons!: string[] | null;
 
   @Column({ name: 'challenge_id', type: 'varchar', length: 36, nullable: true })
   challengeId!: string | null;

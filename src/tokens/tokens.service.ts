@@ -18,6 +18,7 @@ export interface MintTokenInput {
   action?: string | null;
   cdata?: string | null;
   challengeId?: string | null;
+  liveness?: { score: number; reasons: string[] } | null;
 }
 
 export interface MintedToken {
@@ -62,6 +63,8 @@ export class TokensService {
       action: input.action ?? null,
       cdata: input.cdata ?? null,
       challengeId: input.challengeId ?? null,
+      livenessScore: input.liveness?.score ?? null,
+      livenessReasons: input.liveness?.reasons ?? null,
       issuedAt: now,
       expiresAt,
       redeemedAt: null,

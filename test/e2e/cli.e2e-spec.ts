@@ -131,6 +131,9 @@ describe.each(databaseKinds())('peerproof sites [%s]', (kind: DatabaseKind) => {
       '0.7',
       '--difficulty',
       'hard',
+      '--liveness-threshold',
+      '0.8',
+      '--liveness-fallback',
     );
     expectExit(created, 0);
     const sitekey = /^sitekey:\s+(ppk_\S+)$/m.exec(created.stdout)?.[1];
@@ -138,6 +141,8 @@ describe.each(databaseKinds())('peerproof sites [%s]', (kind: DatabaseKind) => {
     expect(created.stdout).toMatch(/^secret:\s+pps_\S{43}$/m);
     expect(created.stdout).toContain('hostnames:  shop.example.com, *.shop.example.com');
     expect(created.stdout).toContain('threshold:  0.7');
+    expect(created.stdout).toContain('liveness threshold: 0.8');
+    expect(created.stdout).toContain('camera-less fallback: compute level allowed');
     expect(created.stdout).toContain('Store the secret now: it is shown only once.');
 
     const listed = await cli('list');

@@ -54,6 +54,8 @@ describe.each(databaseKinds())('admin API for sites [%s]', (kind) => {
         level: 'compute',
         scoreThreshold: 0.5,
         difficulty: 'normal',
+        livenessThreshold: null,
+        livenessFallback: false,
         createdAt: new Date(t.clock.nowMs()).toISOString(),
         updatedAt: new Date(t.clock.nowMs()).toISOString(),
         previousSecretValidUntil: null,
@@ -70,6 +72,8 @@ describe.each(databaseKinds())('admin API for sites [%s]', (kind) => {
           level: 'liveness',
           scoreThreshold: 0.8,
           difficulty: 'hard',
+          livenessThreshold: 0.75,
+          livenessFallback: true,
         })
         .expect(201);
 
@@ -79,6 +83,8 @@ describe.each(databaseKinds())('admin API for sites [%s]', (kind) => {
         level: 'liveness',
         scoreThreshold: 0.8,
         difficulty: 'hard',
+        livenessThreshold: 0.75,
+        livenessFallback: true,
       });
     });
 
@@ -139,7 +145,7 @@ describe.each(databaseKinds())('admin API for sites [%s]', (kind) => {
 
       const { status, body } = await admin()
         .patch(`${SITES}/${site.sitekey}`)
-        .send({ name: 'after', hostnames: ['NEW.example.com'], scoreThreshold: 0.25 });
+        .send({ name: 'after', hostnames: ['NEW.example.com'], scoreThreshold: 0.25, livenessFallback: true });
 
       expect(status).toBe(200);
       expect(body).toEqual({
@@ -149,6 +155,8 @@ describe.each(databaseKinds())('admin API for sites [%s]', (kind) => {
         level: site.level,
         scoreThreshold: 0.25,
         difficulty: 'easy',
+        livenessThreshold: null,
+        livenessFallback: true,
         createdAt: site.createdAt,
         updatedAt: new Date(t.clock.nowMs()).toISOString(),
         previousSecretValidUntil: null,

@@ -214,6 +214,7 @@ describe('loadConfig', () => {
       antiSpoofMin: 0.5,
       deepfakeMin: 0.1,
       faceMinIou: 0.4,
+      passiveChecks: true,
     });
     const sut = loadConfig({
       LIVENESS_THRESHOLD: '0.7',
@@ -221,6 +222,7 @@ describe('loadConfig', () => {
       LIVENESS_ANTISPOOF_MIN: '0.3',
       LIVENESS_DEEPFAKE_MIN: '0',
       LIVENESS_FACE_MIN_IOU: '0.5',
+      LIVENESS_PASSIVE_CHECKS: 'false',
     });
     expect(sut.liveness).toEqual({
       threshold: 0.7,
@@ -228,6 +230,7 @@ describe('loadConfig', () => {
       antiSpoofMin: 0.3,
       deepfakeMin: 0,
       faceMinIou: 0.5,
+      passiveChecks: false,
     });
   });
 
