@@ -46,8 +46,8 @@ export class DemoSiteService {
             level: 'compute',
             scoreThreshold: 0.5,
             difficulty: 'easy',
-          livenessThreshold: null,
-          livenessFallback: false,
+            livenessThreshold: null,
+            livenessFallback: false,
           },
           DEMO_SITEKEY,
         );

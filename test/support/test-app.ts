@@ -1,3 +1,4 @@
+import type { LoggerService } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -27,6 +28,8 @@ export interface StartOptions {
   database?: TestDatabase;
   /** Listen on this loopback port instead of an ephemeral one (to name it in PUBLIC_URL beforehand). */
   port?: number;
+  /** Where the app logs (default: nowhere), for tests that read what it logs. */
+  logger?: LoggerService;
 }
 
 /** Boots the real application on a fresh database of the given kind, listening on loopback. */
@@ -48,7 +51,7 @@ export async function startTestApp(
     ...env,
   });
   const clock = new ManualClock(Date.now());
-  const app = await createApp(config, { clock, logger: false });
+  const app = await createApp(config, { clock, logger: options.logger ?? false });
   await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
