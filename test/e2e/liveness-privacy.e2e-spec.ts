@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { LoggerService } from '@nestjs/common';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { JpegAdapter } from '../../src/adapters/jpeg.adapter';
+import { OnnxAdapter } from '../../src/adapters/onnx.adapter';
+import { synthEvidence } from '../../src/liveness/eval/synthesise';
+import type { LivenessEvidence } from '../../src/protocol/liveness';
+import { databaseKinds } from '../support/databases';
+import { createSite, siteverify } from '../support/fixtures';
+import { FACES_DIR } from '../support/liveness';
+import { solveChallenge } from '../support/solver';
+import type { TestApp } from '../support/test-app';
+import { startTestApp } from '../support/test-app';
+
+const ORIGIN = 'https://shop.example.com';
+const FACE = { x: 122, y: 108, w: 175, h: 251 };
+
+/** Everything the app logs, as text: its Nest logger at debug level and anything written to stdout/stderr. */
+class CapturedLogs implements LoggerService {
+  readonly lines: string[] = [];
+  private restore: (() => void) | null = null;
+  log = (...args: unknown[]) => this.keep(args);
+  error = (...args: unknown[]) => this.keep(args);
+  warn = (...args: unknown[]) => this.keep(args);
+  debug = (...args: unknown[]) => this.keep(args);
+  verbose = (...args: unknown[]) => this.keep(args);
+  fatal = (...args: unknown[]) => this.keep(args);
+
+  captureStreams(): void {
+    const out = process.stdout.write.bind(process.stdout);
+    const err = process.stderr.write.bind(process.stderr);
+    const tee =
+      (write: typeof out) =>
+      (chunk: unknown, ...rest: unknown[]): boolean => {
+        this.lines.push(Buffer.isBuffer(chunk) ? chunk.toString('latin1') : String(chunk));
+        return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+      };
+    process.stdout.write = tee(out) as typeof process.stdout.write;
+    process.stderr.write = tee(err) as typeof process.stderr.write;
+    this.restore = () => {
+      process.stdout.write = out;
+      process.stderr.write = err;
+    };
+  }
+
+  release(): void {
+    this.restore?.();
+  }
+
+  private keep(args: unknown[]): void {
+    this.lines.push(args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' '));
+  }
+}
+
+/**
+ * Byte patterns that only a crop could leave: runs from the middle of each JPEG (its entropy-coded data,
+ * unique to the picture), raw, as hex and as base64 taken from the middle of the submitted string.
+ */
+function cropPatterns(evidence: LivenessEvidence): { text: string[]; bytes: Buffer[] } {
+  const text: string[] = [];
+  const bytes: Buffer[] = [];
+  for (const crop of evidence.crops) {
+    const raw = Buffer.from(crop.jpeg, 'base64');
+    const middle = raw.subarray(Math.floor(raw.length / 2), Math.floor(raw.length / 2) + 24);
+    bytes.push(middle);
+    text.push(
+      middle.toString('hex'),
+      crop.jpeg.slice(Math.floor(crop.jpeg.length / 2), Math.floor(crop.jpeg.length / 2) + 32),
+    );
+  }
+  return { text, bytes };
+}
+
+async function dumpAllRows(t: TestApp): Promise<string> {
+  const db = t.app.get(DataSource);
+  const tables: { name: string }[] =
+    db.options.type === 'postgres'
+      ? await db.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'`)
+      : await db.query(`SELECT name FROM sqlite_master WHERE type = 'table'`);
+  expect(tables.map((table) => table.name)).toEqual(expect.arrayContaining(['challenges', 'tokens', 'jobs']));
+  const dumps: string[] = [];
+  for (const { name } of tables) dumps.push(JSON.stringify(await db.query(`SELECT * FROM "${name}"`)));
+  return dumps.join('\n');
+}
+
+describe.each(databaseKinds())('liveness privacy: crops reach neither the database nor the logs [%s]', (kind) => {
+  let t: TestApp;
+  const logs = new CapturedLogs();
+  beforeAll(async () => {
+    logs.captureStreams();
+    // Debug level logs every request (route, status, time): the most this service ever writes.
+    t = await startTestApp(kind, { LOG_LEVEL: 'debug', PEER_AUDIT_RATE: '1' }, { logger: logs });
+  });
+  afterAll(async () => {
+    logs.release();
+    await t?.close();
+  });
+
+  it('keeps no image bytes after a passed and a failed attempt', async () => {
+    const jpeg = new JpegAdapter();
+    const photo = jpeg.decode(fs.readFileSync(path.join(FACES_DIR, 'image_T1.jpg')));
+    const site = await createSite(t, { level: 'liveness', difficulty: 'easy' });
+    const attempt = async (evidenceNonce: (nonce: string) => string) => {
+      const issued = await request(t.baseUrl)
+        .post('/api/v1/challenges')
+        .set('Origin', ORIGIN)
+        .send({ sitekey: site.sitekey });
+      const challenge = issued.body;
+      const evidence = synthEvidence(jpeg, photo, FACE, evidenceNonce(challenge.liveness.nonce));
+      const outputs = await solveChallenge(t.app.get(OnnxAdapter), challenge.inference);
+      const answer = await request(t.baseUrl)
+        .post(`/api/v1/challenges/${challenge.id}/solution`)
+        .set('Origin', ORIGIN)
+        .send({ outputs, liveness: evidence });
+      return { evidence, answer: answer.body };
+    };
+
+    const passed = await attempt((nonce) => nonce);
+    expect(passed.answer.status).toBe('solved');
+    await siteverify(t, { secret: site.secret, response: passed.answer.token }).expect(200);
+    const failed = await attempt(() => 'ffffffffffffffffffffffffffffffff');
+    expect(failed.answer.status).toBe('failed');
+
+    const patterns = [passed, failed].map(({ evidence }) => cropPatterns(evidence));
+    const rows = await dumpAllRows(t);
+    const logged = logs.lines.join('\n');
+    // The capture works: requests were logged and rows written, so an absence below means something.
+    expect(logged).toContain('/api/v1/challenges/:id/solution');
+    expect(rows).toContain('liveness-failed');
+    for (const { text } of patterns) {
+      for (const fragment of text) {
+        expect(rows).not.toContain(fragment);
+        expect(logged).not.toContain(fragment);
+      }
+    }
+    if (kind === 'sqlite') {
+      const file = t.database.url.replace(/^sqlite:/, '');
+      const stored = fs
+        .readdirSync(path.dirname(file))
+        .map((name) => fs.readFileSync(path.join(path.dirname(file), name)));
+      for (const { bytes } of patterns) {
+        for (const fragment of bytes) for (const content of stored) expect(content.includes(fragment)).toBe(false);
+      }
+    }
+  });
+});
