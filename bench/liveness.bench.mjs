@@ -82,3 +82,28 @@ console.log(
 console.log(`server verification per attempt / pure model inference on the same crops (median of ${ROUNDS}):`);
 console.log(`  ${verifyMs.toFixed(1)} / ${inferenceMs.toFixed(1)} ms = ${(verifyMs / inferenceMs).toFixed(2)}`);
 await onnx.release();
+
+// Throughput: the service's own adapter settings (one worker per core but one), four attempts in flight at
+// a time, as concurrent visitors would submit them. Compared with one attempt at a time on the same adapter.
+const served = new OnnxAdapter({ device: 'cpu', intraOpNumThreads: 1 });
+const servedRunner = new OnnxLivenessRunner(served, (id) => registry.find(id));
+await servedRunner.loadAll();
+const servedVerifier = new LivenessVerifier(servedRunner, jpeg, config.liveness);
+await servedVerifier.verify(evidence, NONCE);
+const ATTEMPTS = 16;
+const IN_FLIGHT = 4;
+const serialMs = await timeIt(async () => {
+  for (let i = 0; i < ATTEMPTS / 2; i++) await servedVerifier.verify(evidence, NONCE);
+});
+const concurrentMs = await timeIt(async () => {
+  let next = 0;
+  const lane = async () => {
+    while (next++ < ATTEMPTS) await servedVerifier.verify(evidence, NONCE);
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
+});
+const perSecond = ATTEMPTS / (concurrentMs / 1000);
+const serialPerSecond = ATTEMPTS / 2 / (serialMs / 1000);
+console.log(`attempts per second, ${IN_FLIGHT} in flight / one at a time (service adapter settings):`);
+console.log(`  ${perSecond.toFixed(2)} / ${serialPerSecond.toFixed(2)} = ${(perSecond / serialPerSecond).toFixed(2)}`);
+await served.release();
