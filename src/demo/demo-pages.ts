@@ -6,6 +6,7 @@ import type { SiteverifyResponse } from '../tokens/siteverify.dto';
 
 export interface DemoPageOptions {
   sitekey: string;
+  level: DemoLevel;
   theme: 'auto' | 'light' | 'dark';
   size: 'normal' | 'compact' | 'invisible';
   language: string | null;
@@ -14,6 +15,19 @@ export interface DemoPageOptions {
 export const DEMO_THEMES = ['auto', 'light', 'dark'] as const;
 export const DEMO_SIZES = ['normal', 'compact', 'invisible'] as const;
 export const DEMO_LANGUAGES = ['en', 'de', 'fr', 'es', 'pt', 'zh'] as const;
+export const DEMO_LEVELS = ['compute', 'liveness'] as const;
+export type DemoLevel = (typeof DEMO_LEVELS)[number];
+
+const LEVEL_TEXT: Record<DemoLevel, { lead: string; other: string }> = {
+  compute: {
+    lead: 'A signup form protected by PeerProof. Tick the box, let your device do a few seconds of work, then sign up.',
+    other: '<a href="/demo?level=liveness">Try the liveness check</a> (camera, about 15 seconds).',
+  },
+  liveness: {
+    lead: 'A signup form that needs a live person: tick the box, allow the camera, follow the prompts and keep your face in the light of the screen flashes. The crops of your face stay in memory for one check and are never stored.',
+    other: '<a href="/demo">Back to the camera-free check</a>.',
+  },
+};
 
 /**
  * What the demo pages may load: only this service. The worker comes from /widget/ on the same origin, so
@@ -51,11 +65,12 @@ export function signupPage(options: DemoPageOptions): string {
     options.theme,
     `<form class="card" id="signup" method="post" action="/demo/signup">
   <h1>Create an account</h1>
-  <p class="lead">A signup form protected by PeerProof. Tick the box, let your device do a few seconds of work, then sign up.</p>
+  <p class="lead">${LEVEL_TEXT[options.level].lead}</p>
+  <input type="hidden" name="level" value="${escapeHtml(options.level)}">
   <label>Email <input type="email" name="email" autocomplete="email" value="newcomer@example.com"></label>
   <div ${widget.join(' ')}></div>
   <button class="primary" id="signup-submit" type="submit">Sign up</button>
-  <p class="hint">The demo site works on <code>localhost</code> and <code>127.0.0.1</code>. Its backend, <code>POST /demo/signup</code>, redeems the token at siteverify with the demo secret.</p>
+  <p class="hint">The demo site works on <code>localhost</code> and <code>127.0.0.1</code>. Its backend, <code>POST /demo/signup</code>, redeems the token at siteverify with the demo secret. ${LEVEL_TEXT[options.level].other}</p>
 </form>
 <section class="events" aria-label="Widget events"><strong>Widget events</strong><ol id="events"></ol></section>`,
     `<script src="/widget/peerproof.js" async defer></script>
@@ -64,7 +79,7 @@ export function signupPage(options: DemoPageOptions): string {
 }
 
 /** The demo backend's answer: what siteverify said about the submitted token. */
-export function resultPage(email: string, verdict: SiteverifyResponse): string {
+export function resultPage(email: string, verdict: SiteverifyResponse, level: DemoLevel = 'compute'): string {
   const body = verdict.success
     ? `<h1 class="result-ok">Welcome, ${escapeHtml(email || 'newcomer')}!</h1>
   <p class="lead">siteverify accepted the token: the account would be created now.</p>
@@ -76,7 +91,7 @@ export function resultPage(email: string, verdict: SiteverifyResponse): string {
     'auto',
     `<section class="card" id="result" data-success="${verdict.success}">
   ${body}
-  <p><a href="/demo">Back to the form</a></p>
+  <p><a href="${level === 'liveness' ? '/demo?level=liveness' : '/demo'}">Back to the form</a></p>
 </section>`,
     '',
   );
@@ -90,6 +105,7 @@ function fields(verdict: SiteverifyResponse): string {
     ['level', verdict.level],
     ['action', verdict.action],
     ['cdata', verdict.cdata],
+    ...(verdict.liveness ? ([['liveness score', verdict.liveness.score.toFixed(2)]] as [string, unknown][]) : []),
   ];
   const items = rows.map(([name, value]) => `<dt>${name}</dt><dd>${escapeHtml(String(value ?? '—'))}</dd>`);
   return `<dl>${items.join('')}</dl>`;

@@ -2,10 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { NotFoundError } from '../common/domain-error';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
+import type { SiteCredentials } from '../sites/demo-site.service';
 import { DemoSiteService } from '../sites/demo-site.service';
 import { SiteverifyService } from '../tokens/siteverify.service';
-import type { DemoPageOptions } from './demo-pages';
-import { DEMO_LANGUAGES, DEMO_SIZES, DEMO_THEMES, demoCsp, resultPage, signupPage } from './demo-pages';
+import type { DemoLevel, DemoPageOptions } from './demo-pages';
+import { DEMO_LANGUAGES, DEMO_LEVELS, DEMO_SIZES, DEMO_THEMES, demoCsp, resultPage, signupPage } from './demo-pages';
 
 export interface DemoPage {
   status: number;
@@ -13,11 +14,12 @@ export interface DemoPage {
   csp: string;
 }
 
-/** What the page's query string may choose, e.g. `/demo?theme=dark&size=compact&language=de`. */
+/** What the page's query string may choose, e.g. `/demo?theme=dark&size=compact&language=de&level=liveness`. */
 export interface DemoQuery {
   theme?: string;
   size?: string;
   language?: string;
+  level?: string;
 }
 
 /**
@@ -33,9 +35,11 @@ export class DemoService {
   ) {}
 
   async form(query: DemoQuery): Promise<DemoPage> {
-    const { sitekey } = await this.credentials();
+    const level = pick(query.level, DEMO_LEVELS) ?? 'compute';
+    const { sitekey } = await this.credentials(level);
     const options: DemoPageOptions = {
       sitekey,
+      level,
       theme: pick(query.theme, DEMO_THEMES) ?? 'auto',
       size: pick(query.size, DEMO_SIZES) ?? 'normal',
       language: pick(query.language, DEMO_LANGUAGES) ?? null,
@@ -44,7 +48,8 @@ export class DemoService {
   }
 
   async signup(form: Record<string, unknown>, remoteip: string): Promise<DemoPage> {
-    const { sitekey, secret } = await this.credentials();
+    const level = pick(typeof form.level === 'string' ? form.level : undefined, DEMO_LEVELS) ?? 'compute';
+    const { sitekey, secret } = await this.credentials(level);
     const response = typeof form['peerproof-response'] === 'string' ? form['peerproof-response'] : undefined;
     const email = typeof form.email === 'string' ? form.email.slice(0, 200) : '';
     const verdict = await this.siteverify.verify({
@@ -55,12 +60,13 @@ export class DemoService {
       idempotency_key: undefined,
     });
     // A real backend refuses the signup on failure; 403 says so to scripts as well as to people.
-    return { status: verdict.success ? 200 : 403, html: resultPage(email, verdict), csp: this.csp };
+    return { status: verdict.success ? 200 : 403, html: resultPage(email, verdict, level), csp: this.csp };
   }
 
-  private async credentials() {
+  private async credentials(level: DemoLevel): Promise<SiteCredentials> {
     if (!this.config.demoSite) throw new NotFoundError('demo-disabled', 'The demo site is off (DEMO_SITE=false)');
-    return this.demoSite.currentOrEnsure();
+    const credentials = await this.demoSite.currentOrEnsure();
+    return level === 'liveness' ? credentials.liveness : credentials;
   }
 
   private get csp(): string {

@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { OnnxAdapter } from '../../src/adapters/onnx.adapter';
-import { DEMO_SITEKEY } from '../../src/sites/demo-site.service';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { JpegAdapter } from '../../src/adapters/jpeg.adapter';
+import { synthEvidence } from '../../src/liveness/eval/synthesise';
+import { DEMO_LIVENESS_SITEKEY, DEMO_SITEKEY } from '../../src/sites/demo-site.service';
+import { FACES_DIR } from '../support/liveness';
 import { databaseKinds } from '../support/databases';
 import { solveChallenge } from '../support/solver';
 import type { TestApp } from '../support/test-app';
@@ -27,6 +32,26 @@ describe.each(databaseKinds())('demo page [%s]', (kind) => {
       .post(`/api/v1/challenges/${challenge.body.id}/solution`)
       .set('Origin', origin)
       .send({ outputs })
+      .expect(200);
+    return solved.body.token;
+  }
+
+  /** The same on the liveness demo site, with evidence built from a real face photo. */
+  async function livenessTokenFromWidget(): Promise<string> {
+    const origin = 'http://localhost:8080';
+    const challenge = await request(t.baseUrl)
+      .post('/api/v1/challenges')
+      .set('Origin', origin)
+      .send({ sitekey: DEMO_LIVENESS_SITEKEY, action: 'signup' })
+      .expect(201);
+    const jpeg = new JpegAdapter();
+    const photo = jpeg.decode(fs.readFileSync(path.join(FACES_DIR, 'image_T1.jpg')));
+    const evidence = synthEvidence(jpeg, photo, { x: 122, y: 108, w: 175, h: 251 }, challenge.body.liveness.nonce);
+    const outputs = await solveChallenge(t.app.get(OnnxAdapter), challenge.body.inference);
+    const solved = await request(t.baseUrl)
+      .post(`/api/v1/challenges/${challenge.body.id}/solution`)
+      .set('Origin', origin)
+      .send({ outputs, liveness: evidence })
       .expect(200);
     return solved.body.token;
   }
@@ -67,6 +92,19 @@ describe.each(databaseKinds())('demo page [%s]', (kind) => {
     const replayed = await signup({ email: 'ada@example.com', 'peerproof-response': token }).expect(403);
     expect(replayed.text).toContain('data-success="false"');
     expect(replayed.text).toContain('<code>timeout-or-duplicate</code>');
+  });
+
+  it('serves the liveness variant with its own site, and its backend redeems with that site’s secret', async () => {
+    const page = await request(t.baseUrl).get('/demo?level=liveness').expect(200);
+    expect(page.text).toContain(`data-sitekey="${DEMO_LIVENESS_SITEKEY}"`);
+    expect(page.text).toContain('<input type="hidden" name="level" value="liveness">');
+
+    const token = await livenessTokenFromWidget();
+    const asCompute = await signup({ email: 'ada@example.com', 'peerproof-response': token }).expect(403);
+    expect(asCompute.text).toContain('<code>invalid-input-response</code>');
+    const accepted = await signup({ level: 'liveness', 'peerproof-response': token }).expect(200);
+    expect(accepted.text).toContain('<dt>level</dt><dd>liveness</dd>');
+    expect(accepted.text).toMatch(/<dt>liveness score<\/dt><dd>0\.\d\d<\/dd>/);
   });
 
   it('refuses a form without a token, and escapes what it echoes', async () => {
