@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { livenessEvidenceSchema } from '../protocol/liveness';
 import { VERIFICATION_LEVELS } from '../sites/site.entity';
-import type { LivenessChallengeDto, LivenessHint } from './liveness-step';
 
 const optionalLabel = (max: number, label: string) =>
   z
@@ -46,38 +45,4 @@ export const submitSolutionSchema = z.strictObject({
 });
 export type SubmitSolutionDto = z.infer<typeof submitSolutionSchema>;
 
-export interface ChallengeResponseDto {
-  id: string;
-  sitekey: string;
-  level: string;
-  issuedAt: string;
-  expiresAt: string;
-  /** What the visitor must do, in order; `inference` is the proof of inference below. */
-  steps: string[];
-  inference: {
-    modelId: string;
-    modelSha256: string;
-    modelUrl: string;
-    seed: string;
-    count: number;
-    inputName: string;
-    inputShape: number[];
-    outputFormat: string;
-    tolerance: number;
-  };
-  /** Liveness challenges only. */
-  liveness?: LivenessChallengeDto;
-}
-
-export type SolutionResultDto =
-  | { status: 'solved'; token: string; expiresAt: string; score: number; liveness?: { score: number } }
-  | { status: 'failed'; reason: string; message: string; hints?: LivenessHint[] };
-
-/** The test sitekey that always passes gets this instead of a challenge. */
-export interface TestChallengeResponseDto {
-  id: null;
-  sitekey: string;
-  test: true;
-  token: string;
-  expiresAt: string;
-}
+export type { ChallengeResponseDto, SolutionResultDto, TestChallengeResponseDto } from '../protocol/challenge-wire';

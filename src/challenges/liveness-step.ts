@@ -3,18 +3,10 @@
  * and which coarse hints a failed attempt shows the visitor. Plain functions; ChallengesService runs them.
  */
 import { ForbiddenError } from '../common/domain-error';
-import type { LivenessScript } from '../protocol/liveness';
+import type { LivenessChallengeDto, LivenessHint } from '../protocol/challenge-wire';
+import { LIVENESS_HINTS } from '../protocol/challenge-wire';
 import { deriveLivenessScript } from '../protocol/liveness';
 import type { SiteEntity, VerificationLevel } from '../sites/site.entity';
-
-export interface LivenessChallengeDto {
-  /** The challenge's seed: the script is drawn from its own PRNG stream (docs/liveness.md). */
-  nonce: string;
-  /** deriveLivenessScript(nonce), for convenience; the widget recomputes and compares it. */
-  script: LivenessScript;
-  /** Whether a visitor without a usable camera may ask for a `compute` challenge instead. */
-  fallback: boolean;
-}
 
 /**
  * The level a challenge request gets: the site's own, a stronger one when asked for, and `compute` on a
@@ -29,15 +21,6 @@ export function chooseLevel(site: SiteEntity, requested: VerificationLevel | und
 export function livenessChallenge(site: SiteEntity, seed: string): LivenessChallengeDto {
   return { nonce: seed, script: deriveLivenessScript(seed), fallback: site.livenessFallback };
 }
-
-export const LIVENESS_HINTS = [
-  'face-not-found',
-  'prompts-missed',
-  'flash-not-reflected',
-  'evidence-invalid',
-  'try-again',
-] as const;
-export type LivenessHint = (typeof LIVENESS_HINTS)[number];
 
 const FACE_REASONS = new Set([
   'no-face-in-crop',

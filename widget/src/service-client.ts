@@ -6,7 +6,7 @@ import type {
   ChallengeResponseDto,
   SolutionResultDto,
   TestChallengeResponseDto,
-} from '../../src/challenges/challenges.dto';
+} from '../../src/protocol/challenge-wire';
 import type { WireOutput } from '../../src/protocol/inference-task';
 
 export type IssuedChallenge = ChallengeResponseDto | TestChallengeResponseDto;

@@ -1,0 +1,59 @@
+/**
+ * The challenge API's response shapes, as the widget and the service both see them. Types only, free of
+ * decorators and Node, so the widget's compiler never pulls in the service's entities.
+ */
+import type { LivenessScript } from './liveness';
+
+export const LIVENESS_HINTS = [
+  'face-not-found',
+  'prompts-missed',
+  'flash-not-reflected',
+  'evidence-invalid',
+  'try-again',
+] as const;
+export type LivenessHint = (typeof LIVENESS_HINTS)[number];
+
+export interface LivenessChallengeDto {
+  /** The challenge's seed: the script is drawn from its own PRNG stream (docs/liveness.md). */
+  nonce: string;
+  /** deriveLivenessScript(nonce), for convenience; the widget recomputes and compares it. */
+  script: LivenessScript;
+  /** Whether a visitor without a usable camera may ask for a `compute` challenge instead. */
+  fallback: boolean;
+}
+
+export interface ChallengeResponseDto {
+  id: string;
+  sitekey: string;
+  level: string;
+  issuedAt: string;
+  expiresAt: string;
+  /** What the visitor must do, in order; `inference` is the proof of inference below. */
+  steps: string[];
+  inference: {
+    modelId: string;
+    modelSha256: string;
+    modelUrl: string;
+    seed: string;
+    count: number;
+    inputName: string;
+    inputShape: number[];
+    outputFormat: string;
+    tolerance: number;
+  };
+  /** Liveness challenges only. */
+  liveness?: LivenessChallengeDto;
+}
+
+export type SolutionResultDto =
+  | { status: 'solved'; token: string; expiresAt: string; score: number; liveness?: { score: number } }
+  | { status: 'failed'; reason: string; message: string; hints?: LivenessHint[] };
+
+/** The test sitekey that always passes gets this instead of a challenge. */
+export interface TestChallengeResponseDto {
+  id: null;
+  sitekey: string;
+  test: true;
+  token: string;
+  expiresAt: string;
+}
