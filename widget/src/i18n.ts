@@ -1,5 +1,5 @@
 /**
- * The widget's texts. Six small tables cost about 1.5 KB gzipped (4.5 KB with the liveness check's), so
+ * The widget's texts. Six small tables cost about 1.5 KB gzipped (6.5 KB with the liveness check's), so
  * they ship inside the loader rather than as per-locale chunks, which would need one more request before
  * the widget can render.
  */
