@@ -281,6 +281,10 @@ describeBrowser('liveness flow of the widget in Chromium', () => {
 
     await page.click('.peerproof-check');
     await page.waitForSelector('[data-peerproof-liveness][data-phase="camera"]', { state: 'attached' });
+    // The checkbox names the check; the live region says what the overlay asks for now.
+    expect(await page.locator('.peerproof-label').textContent()).toBe('Camera check');
+    expect(await statusText(page)).toBe('Opening the camera…');
+    expect(await page.locator('.peerproof-check').getAttribute('aria-checked')).toBe('mixed');
     await page.evaluate(() => window.peerproof!.reset());
     await page.waitForSelector('[data-peerproof-liveness]', { state: 'detached' });
 

@@ -140,7 +140,10 @@ export class WidgetController {
       if (!current()) return;
       // Whichever half failed, the other one has nothing left to do.
       this.stopWork();
-      this.fail(failureOf(error), fallbackAllowed);
+      const failure = failureOf(error);
+      // The site withdrew the fallback since it was offered: Retry goes back to its own level.
+      if (failure.code === 'level-not-allowed') this.withoutCamera = false;
+      this.fail(failure, fallbackAllowed);
     }
   }
 

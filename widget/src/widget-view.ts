@@ -153,6 +153,8 @@ export class WidgetView {
   private labelText(state: WidgetState): string {
     const { texts } = this.options;
     if (state.kind === 'solved') return texts.solved;
+    // The overlay's instructions are too long for the checkbox; the status line carries them.
+    if (state.kind === 'liveness') return texts.liveness.overlay.title;
     return isBusy(state) ? this.statusText(state) : texts.label;
   }
 
