@@ -241,6 +241,8 @@ describeBrowser('liveness flow of the widget in Chromium', () => {
     expect(await statusText(page)).toBe('Camera access was blocked. Allow it in your browser settings and try again.');
     const fallback = page.locator('.peerproof-fallback');
     expect(await fallback.textContent()).toBe('Continue without camera');
+    const errorEvent = (await widgetEvents(page)).find((e) => e.type === 'peerproof:state' && e.state === 'error');
+    expect(errorEvent).toEqual(expect.objectContaining({ code: 'camera-denied', fallback: true }));
     saveArtifact('widget-camera-denied.png', await page.locator('.peerproof-widget').screenshot());
 
     await fallback.click();

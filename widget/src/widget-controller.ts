@@ -15,7 +15,7 @@ import type { ChallengeRequest, ServiceClient } from './service-client';
 import type { SolveResult, SolverClient } from './solver-client';
 import { SolverError } from './solver-client';
 import type { CallbackRef, WidgetOptions } from './widget-options';
-import type { WidgetEvent, WidgetState } from './widget-state';
+import type { ErrorState, WidgetEvent, WidgetState } from './widget-state';
 import { INITIAL_STATE, canStart, responseOf, transition } from './widget-state';
 import type { WidgetView } from './widget-view';
 
@@ -258,7 +258,7 @@ export class WidgetController {
     const detail: Record<string, unknown> = { state: next.kind, ...extra };
     if (next.kind === 'solving') Object.assign(detail, { done: next.done, count: next.count });
     if (next.kind === 'liveness') Object.assign(detail, { phase: next.phase, done: next.done, count: next.count });
-    if (next.kind === 'error') Object.assign(detail, { code: next.code, hints: next.hints, fallback: next.fallback });
+    if (next.kind === 'error') Object.assign(detail, errorDetail(next));
     this.emit('peerproof:state', detail);
   }
 
@@ -289,6 +289,11 @@ export class WidgetController {
       console.error('peerproof: a site callback threw', error);
     }
   }
+}
+
+/** An error's code, with its hints and the fallback offer only where it has them. */
+function errorDetail({ code, hints, fallback }: ErrorState): Record<string, unknown> {
+  return { code, ...(hints && { hints }), ...(fallback && { fallback }) };
 }
 
 function failureOf(error: unknown): Failure {
