@@ -51,7 +51,8 @@ export function roundBox(box: FaceBox): FaceBox {
   const round = (value: number) => Math.round(value * 1e4) / 1e4;
   const w = Math.max(round(box.w), MIN_SIZE);
   const h = Math.max(round(box.h), MIN_SIZE);
-  return { x: Math.min(round(box.x), 1 - w), y: Math.min(round(box.y), 1 - h), w, h };
+  const fit = (start: number, size: number) => (round(start) + size > 1 ? round(1 - size) : round(start));
+  return { x: fit(box.x, w), y: fit(box.y, h), w, h };
 }
 
 function clamp(value: number, min: number, max: number): number {

@@ -11,30 +11,41 @@ import { meanLuma } from './guidance';
 const JPEG_QUALITIES = [0.85, 0.7, 0.5, 0.3];
 const LUMA_SIDE = 24;
 
+/** A crop drawn from one frame, not yet encoded: the player may still find a frame closer to its time. */
+export interface GrabbedCrop {
+  canvas: HTMLCanvasElement;
+  t: number;
+  box: FaceBox;
+}
+
 export class FrameGrabber {
-  private readonly cropCanvas = document.createElement('canvas');
   private readonly lumaCanvas = document.createElement('canvas');
   private readonly side = cropOutputSide();
 
   constructor(private readonly video: HTMLVideoElement) {
-    this.cropCanvas.width = this.cropCanvas.height = this.side;
     this.lumaCanvas.width = this.lumaCanvas.height = LUMA_SIDE;
   }
 
-  /** The crop of the current frame about `face` (normalised to the frame), taken `t` ms into the script. */
-  crop(face: FaceBox, t: number, flashIndex: number | null): LivenessCrop {
+  /** Draws the crop of the current frame about `face` (normalised to the frame), `t` ms into the script. */
+  grab(face: FaceBox, t: number): GrabbedCrop {
     const { videoWidth: width, videoHeight: height } = this.video;
     const square = cropSquare(face, width, height);
-    const context = this.cropCanvas.getContext('2d');
-    if (!context) throw new Error('no 2d canvas');
-    context.drawImage(this.video, square.x, square.y, square.side, square.side, 0, 0, this.side, this.side);
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = this.side;
+    canvas
+      .getContext('2d')
+      ?.drawImage(this.video, square.x, square.y, square.side, square.side, 0, 0, this.side, this.side);
+    return { canvas, t: Math.round(t), box: boxInCrop(face, square, width, height) };
+  }
+
+  encode(grabbed: GrabbedCrop, flashIndex: number | null): LivenessCrop {
     return {
-      t: Math.round(t),
+      t: grabbed.t,
       flashIndex,
       width: this.side,
       height: this.side,
-      box: boxInCrop(face, square, width, height),
-      jpeg: this.encodeJpeg(),
+      box: grabbed.box,
+      jpeg: encodeJpeg(grabbed.canvas),
     };
   }
 
@@ -48,13 +59,13 @@ export class FrameGrabber {
     context.drawImage(this.video, x, y, w, h, 0, 0, LUMA_SIDE, LUMA_SIDE);
     return meanLuma(context.getImageData(0, 0, LUMA_SIDE, LUMA_SIDE).data);
   }
+}
 
-  private encodeJpeg(): string {
-    let base64 = '';
-    for (const quality of JPEG_QUALITIES) {
-      base64 = this.cropCanvas.toDataURL('image/jpeg', quality).slice('data:image/jpeg;base64,'.length);
-      if ((base64.length * 3) / 4 <= EVIDENCE_LIMITS.maxCropBytes / 2) break;
-    }
-    return base64;
+function encodeJpeg(canvas: HTMLCanvasElement): string {
+  let base64 = '';
+  for (const quality of JPEG_QUALITIES) {
+    base64 = canvas.toDataURL('image/jpeg', quality).slice('data:image/jpeg;base64,'.length);
+    if ((base64.length * 3) / 4 <= EVIDENCE_LIMITS.maxCropBytes / 2) break;
   }
+  return base64;
 }
