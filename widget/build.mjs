@@ -27,7 +27,7 @@ const LOADER_BUDGET_GZIP = 15 * 1024;
 const TARGET = ['chrome91', 'firefox114', 'safari16.4', 'edge91'];
 /** The two runtime builds: plain WebAssembly, and WebGPU (asyncify), each a glue module and its .wasm. */
 const ORT_BUILDS = { wasm: 'ort-wasm-simd-threaded', webgpu: 'ort-wasm-simd-threaded.asyncify' };
-const COMPRESSIBLE = new Set(['.js', '.mjs', '.css', '.wasm', '.json', '.map', '.svg']);
+const COMPRESSIBLE = new Set(['.js', '.mjs', '.css', '.wasm', '.json', '.map', '.svg', '.task']);
 /** Compressing 37 MB of wasm takes seconds; content-hashed files are compressed once and kept here. */
 const cacheDir = path.join(root, '..', 'node_modules', '.cache', 'peerproof-widget');
 

@@ -119,13 +119,14 @@ describeBrowser('liveness capture chunk in Chromium', () => {
       throw new Error(`GET /widget/liveness.js answered ${chunk.status}: build the widget first (npm run build)`);
     }
     // What a site's CSP needs for the chunk (docs/widget.md): the service's scripts, WebAssembly, fetches.
+    // (img-src data: is the fake camera's, which draws its photo from a data: URL.)
     pages.html(
       '/capture',
       '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Capture</title></head><body></body></html>',
       {
         'Content-Security-Policy':
           `default-src 'self'; script-src 'self' ${t.baseUrl} 'wasm-unsafe-eval'; ` +
-          `connect-src 'self' ${t.baseUrl}; img-src 'self' data:; media-src 'self' blob: mediastream:`,
+          `connect-src 'self' ${t.baseUrl}; img-src 'self' data:`,
       },
     );
   });
