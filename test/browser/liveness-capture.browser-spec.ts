@@ -208,6 +208,10 @@ describeBrowser('liveness capture chunk in Chromium', () => {
     ).toBe('start');
     expect(await page.locator('[data-peerproof-liveness] [role="dialog"]').count()).toBe(1);
     await page.click('[data-peerproof-liveness] button[data-action="start"]');
+    // The start button goes: the focus stays in the dialog, on Cancel.
+    expect(
+      await page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.getAttribute('data-action')),
+    ).toBe('cancel');
 
     const { result, phases, flashes, prompts, tracks, tracksLive, overlays } = await outcome(page);
     expect(result.error).toBeUndefined();

@@ -1,8 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
+import type { FaceBox, LivenessCrop } from '../../src/protocol/liveness';
 import { frameSummarySchema } from '../../src/protocol/liveness';
 import { CROP_CONTEXT, EVIDENCE_LIMITS } from '../../src/protocol/liveness-script';
 import { ACTION_RULES } from '../../src/liveness/checks/prompts.check';
 import { cameraErrorCode } from '../../widget/src/liveness/camera';
+import type { CropGrabber } from '../../widget/src/liveness/capture-schedule';
+import { CAPTURE_TOLERANCE_MS, CaptureSchedule } from '../../widget/src/liveness/capture-schedule';
 import { CROP_SIDE, boxInCrop, cropOutputSide, cropSquare } from '../../widget/src/liveness/crop-geometry';
 import type { FaceObservation } from '../../widget/src/liveness/frame-summary';
 import { landmarkBox, summariseFrame } from '../../widget/src/liveness/frame-summary';
@@ -205,5 +208,63 @@ describe('cameraErrorCode', () => {
   it('maps anything without a name to camera-failed', () => {
     expect(cameraErrorCode(undefined)).toBe('camera-failed');
     expect(cameraErrorCode('boom')).toBe('camera-failed');
+  });
+});
+
+describe('CaptureSchedule', () => {
+  const face: FaceBox = { x: 0.4, y: 0.3, w: 0.2, h: 0.3 };
+  /** Records what was grabbed and encoded; a grab is just its time. */
+  function recordingGrabber() {
+    const grabs: number[] = [];
+    const grabber: CropGrabber<{ t: number }> = {
+      grab: (_box, t) => (grabs.push(t), { t }),
+      encode: ({ t }, flashIndex): LivenessCrop => ({
+        t,
+        flashIndex,
+        width: 224,
+        height: 224,
+        box: face,
+        jpeg: 'AA==',
+      }),
+    };
+    return { grabber, grabs };
+  }
+  const captures = [
+    { t: 500, flashIndex: null },
+    { t: 700, flashIndex: 0 },
+    { t: 760, flashIndex: 1 },
+  ];
+
+  it('takes each capture on the first frame at or after its time when that is the nearest', () => {
+    const { grabber } = recordingGrabber();
+    const sut = new CaptureSchedule(captures, grabber);
+    const taken = [100, 300, 480, 510, 690, 705, 765].flatMap((t) => sut.onTick(t, face));
+    expect(taken.map((crop) => [crop.t, crop.flashIndex])).toEqual([
+      [510, null],
+      [705, 0],
+      [765, 1],
+    ]);
+  });
+
+  it('keeps the last frame before a capture when the next one comes later than it is early', () => {
+    const { grabber, grabs } = recordingGrabber();
+    const sut = new CaptureSchedule(captures.slice(0, 1), grabber);
+    expect(sut.onTick(500 - CAPTURE_TOLERANCE_MS - 1, face)).toEqual([]);
+    expect(sut.onTick(460, face)).toEqual([]);
+    expect(sut.onTick(800, face).map((crop) => crop.t)).toEqual([460]);
+    // Nothing is drawn before the tolerance window opens.
+    expect(grabs[0]).toBe(460);
+  });
+
+  it('serves several captures from one late frame, and none before a face was seen', () => {
+    const { grabber } = recordingGrabber();
+    const sut = new CaptureSchedule(captures, grabber);
+    expect(sut.onTick(600, null)).toEqual([]);
+    expect(sut.onTick(800, face).map((crop) => [crop.t, crop.flashIndex])).toEqual([
+      [800, null],
+      [800, 0],
+      [800, 1],
+    ]);
+    expect(sut.onTick(900, face)).toEqual([]);
   });
 });

@@ -24,7 +24,7 @@ button[data-action="start"] { background: #2563eb; border-color: #2563eb; color:
 button:focus-visible { outline: 3px solid #93c5fd; outline-offset: 2px; }
 [hidden] { display: none !important; }
 :host([data-flash]) .panel { color: #000; }
-:host([data-flash]) .stage { box-shadow: none; }
+:host([data-flash]) .stage { visibility: hidden; }
 :host([data-flash]) button { border-color: #000; }
 @media (prefers-reduced-motion: reduce) { * { transition: none !important; animation: none !important; } }
 `;

@@ -19,6 +19,7 @@ export class LivenessOverlay {
   private readonly status: HTMLElement;
   private readonly prompt: HTMLElement;
   private readonly startButton: HTMLButtonElement;
+  private readonly cancelButton: HTMLButtonElement;
   private lastStatus = '';
 
   constructor(
@@ -59,7 +60,8 @@ export class LivenessOverlay {
     this.prompt.setAttribute('aria-live', 'assertive');
 
     panel.append(title, this.intro, this.stage, this.recording, this.prompt, this.status);
-    panel.append(button('cancel', texts.cancel, actions.cancel));
+    this.cancelButton = button('cancel', texts.cancel, actions.cancel);
+    panel.append(this.cancelButton);
     panel.addEventListener('keydown', (event) => {
       if (event.key === 'Escape') actions.cancel();
     });
@@ -71,6 +73,8 @@ export class LivenessOverlay {
 
   setPhase(phase: OverlayPhase): void {
     this.host.dataset.phase = phase;
+    // The start button is about to disappear: keep the keyboard focus in the dialog, on Cancel.
+    if (phase !== 'intro' && !this.intro.hidden) this.cancelButton.focus();
     this.intro.hidden = phase !== 'intro';
     this.stage.hidden = phase === 'intro' || phase === 'done';
     this.recording.hidden = phase === 'intro' || phase === 'done';

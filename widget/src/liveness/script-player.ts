@@ -3,16 +3,11 @@
  * the script (prompts, flashes, a frame summary per processed frame, the crops at the script's capture
  * times). One animation-frame loop each, so the screen and the detection stay in step.
  */
-import type {
-  FaceBox,
-  FrameSummary,
-  LivenessCrop,
-  LivenessScript,
-  ScriptCapture,
-} from '../../../src/protocol/liveness';
+import type { FaceBox, FrameSummary, LivenessCrop, LivenessScript } from '../../../src/protocol/liveness';
 import { EVIDENCE_LIMITS } from '../../../src/protocol/liveness-script';
 import { LivenessCaptureError } from '../liveness-contract';
-import type { FrameGrabber, GrabbedCrop } from './frame-grabber';
+import { CaptureSchedule } from './capture-schedule';
+import type { FrameGrabber } from './frame-grabber';
 import type { FaceObservation } from './frame-summary';
 import { landmarkBox, summariseFrame } from './frame-summary';
 import { SteadyGate, decideGuidance } from './guidance';
@@ -21,8 +16,6 @@ import type { LivenessOverlay } from './overlay';
 
 /** At most ~30 summaries a second: well inside the evidence's 60 fps and 600-frame limits on a long script. */
 const MIN_FRAME_INTERVAL_MS = 33;
-/** A crop is taken at most this far from its scripted time, as the service's structure check allows. */
-const CAPTURE_TOLERANCE_MS = 150;
 
 export interface CaptureSession {
   video: HTMLVideoElement;
@@ -53,7 +46,7 @@ export async function playScript(
   const { overlay, tracker, grabber, video, signal } = session;
   const frames: FrameSummary[] = [];
   const crops: LivenessCrop[] = [];
-  const captures = new CaptureSchedule(script, grabber);
+  const captures = new CaptureSchedule(script.captures, grabber);
   let lastFace: FaceBox | null = null;
   const start = await animationFrame(signal);
   for (let now = start; now - start <= script.durationMs; now = await animationFrame(signal)) {
@@ -76,38 +69,6 @@ export async function playScript(
     throw new LivenessCaptureError('face-lost');
   }
   return { frames, crops };
-}
-
-/**
- * Takes each scripted capture from the animation frame nearest its time, about the face's latest box (a
- * few tens of milliseconds old: a face moves little in that time): the first frame at or after the
- * capture's time, or the last one before it when that is nearer (a slow device, a busy main thread).
- */
-class CaptureSchedule {
-  private readonly pending: ScriptCapture[];
-  private candidate: GrabbedCrop | null = null;
-
-  constructor(
-    script: LivenessScript,
-    private readonly grabber: FrameGrabber,
-  ) {
-    this.pending = [...script.captures];
-  }
-
-  /** Called every animation frame at `t` with the face's latest box (null: none yet); returns finished crops. */
-  onTick(t: number, face: FaceBox | null): LivenessCrop[] {
-    const capture = this.pending[0];
-    if (!capture || !face) return [];
-    if (t < capture.t) {
-      if (t >= capture.t - CAPTURE_TOLERANCE_MS) this.candidate = this.grabber.grab(face, t);
-      return [];
-    }
-    const earlier = this.candidate;
-    const grabbed = earlier && capture.t - earlier.t < t - capture.t ? earlier : this.grabber.grab(face, t);
-    this.pending.shift();
-    this.candidate = null;
-    return [this.grabber.encode(grabbed, capture.flashIndex), ...this.onTick(t, face)];
-  }
 }
 
 /** With two faces in view the summary could follow either: such frames are left out. */
