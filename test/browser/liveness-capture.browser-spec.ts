@@ -253,6 +253,24 @@ describeBrowser('liveness capture chunk in Chromium', () => {
     });
   });
 
+  it('plays the script again from the guidance when the page stalls mid-script, and the evidence stays valid', async () => {
+    const { page } = await startCapture(cameraConfig());
+    await page.click('[data-peerproof-liveness] button[data-action="start"]');
+    await page.waitForSelector('[data-peerproof-liveness][data-phase="script"]', { timeout: CAPTURE_TIMEOUT_MS });
+    // As a hidden tab or a frozen device would: no animation frame for 1.5 s.
+    await page.evaluate(() => {
+      const until = performance.now() + 1500;
+      while (performance.now() < until);
+    });
+    const { result, phases } = await outcome(page);
+    expect(phases).toEqual(['intro', 'camera', 'guidance', 'script', 'guidance', 'script', 'done']);
+    expect(livenessEvidenceSchema.safeParse(result.evidence).error).toBeUndefined();
+    const frames = result.evidence!.frames;
+    const gaps = frames.slice(1).map((frame, i) => frame.t - frames[i].t);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(400);
+    expectCropsOnSchedule(result.evidence!, deriveLivenessScript(NONCE));
+  });
+
   it('rejects with camera-denied when the visitor refuses the camera, and removes the overlay', async () => {
     const { page } = await startCapture(cameraConfig({ error: 'NotAllowedError' }));
     await page.click('[data-peerproof-liveness] button[data-action="start"]');

@@ -4,7 +4,7 @@
  * plays the challenge's script and resolves with the evidence. Raw frames never leave the browser and
  * nothing is logged. The contract is widget/src/liveness-contract.ts.
  */
-import type { LivenessEvidence } from '../../../src/protocol/liveness';
+import type { FrameSummary, LivenessCrop, LivenessEvidence, LivenessScript } from '../../../src/protocol/liveness';
 import { LIVENESS_VERSION, deriveLivenessScript } from '../../../src/protocol/liveness-script';
 import type { RunLiveness, RunLivenessOptions } from '../liveness-contract';
 import { LivenessCaptureError } from '../liveness-contract';
@@ -13,9 +13,13 @@ import { FrameGrabber } from './frame-grabber';
 import { FaceTracker } from './landmarker';
 import type { OverlayPhase } from './overlay';
 import { LivenessOverlay } from './overlay';
-import { playScript, runGuidance } from './script-player';
+import type { CaptureSession } from './script-player';
+import { ScriptStalled, playScript, runGuidance } from './script-player';
 
 export { LivenessCaptureError };
+
+/** How often the script is played when stalls interrupt it; the last attempt plays on whatever happens. */
+const MAX_SCRIPT_ATTEMPTS = 3;
 
 export const runLiveness: RunLiveness = async (options) => {
   if (options.signal.aborted) throw new LivenessCaptureError('capture-cancelled');
@@ -43,10 +47,7 @@ export const runLiveness: RunLiveness = async (options) => {
     await untilAborted(attachStream(overlay.video, stream), cancel.signal);
     const tracker = await untilAborted(trackerLoading, cancel.signal);
     const session = { video: overlay.video, tracker, grabber: new FrameGrabber(overlay.video), overlay };
-    phase('guidance');
-    await runGuidance({ ...session, signal: cancel.signal });
-    phase('script');
-    const { frames, crops } = await playScript({ ...session, signal: cancel.signal }, script);
+    const { frames, crops } = await guideAndPlay({ ...session, signal: cancel.signal }, script, phase);
     phase('done');
     const evidence: LivenessEvidence = { version: LIVENESS_VERSION, nonce: script.nonce, frames, crops };
     return evidence;
@@ -60,6 +61,24 @@ export const runLiveness: RunLiveness = async (options) => {
     trackerLoading.then((tracker) => tracker.close()).catch(() => undefined);
   }
 };
+
+/** A script interrupted by a stall (a hidden tab) is played again, a few times, from the guidance. */
+async function guideAndPlay(
+  session: CaptureSession,
+  script: LivenessScript,
+  phase: (next: OverlayPhase) => void,
+): Promise<{ frames: FrameSummary[]; crops: LivenessCrop[] }> {
+  for (let attempt = 1; ; attempt++) {
+    phase('guidance');
+    await runGuidance(session);
+    phase('script');
+    try {
+      return await playScript({ ...session, restartOnStall: attempt < MAX_SCRIPT_ATTEMPTS }, script);
+    } catch (error) {
+      if (!(error instanceof ScriptStalled)) throw error;
+    }
+  }
+}
 
 /**
  * Races `promise` against the abort signal: rejects with `capture-cancelled` on abort, and hands a value that

@@ -17,12 +17,25 @@ import type { LivenessOverlay } from './overlay';
 /** At most ~30 summaries a second: well inside the evidence's 60 fps and 600-frame limits on a long script. */
 const MIN_FRAME_INTERVAL_MS = 33;
 
+/** Longer than this between two animation frames, the script is played again from the guidance. */
+const STALL_MS = 1000;
+
+/** The script was interrupted (the tab hidden, the device stalled): play it again from the guidance. */
+export class ScriptStalled extends Error {
+  constructor() {
+    super('script-stalled');
+    this.name = 'ScriptStalled';
+  }
+}
+
 export interface CaptureSession {
   video: HTMLVideoElement;
   tracker: FaceTracker;
   grabber: FrameGrabber;
   overlay: LivenessOverlay;
   signal: AbortSignal;
+  /** Whether a stall restarts the script (false: play on, and let the service judge the gaps). */
+  restartOnStall?: boolean;
 }
 
 /** Resolves once the face has been `ok` for the guidance's steady time. */
@@ -49,7 +62,14 @@ export async function playScript(
   const captures = new CaptureSchedule(script.captures, grabber);
   let lastFace: FaceBox | null = null;
   const start = await animationFrame(signal);
+  let previous = start;
   for (let now = start; now - start <= script.durationMs; now = await animationFrame(signal)) {
+    // A hidden tab gets no animation frames: its evidence would have a hole the service refuses.
+    if (session.restartOnStall && now - previous > STALL_MS) {
+      overlay.showFlash(null);
+      throw new ScriptStalled();
+    }
+    previous = now;
     const t = now - start;
     showTimeline(overlay, script, t);
     // Every animation frame, before the slower detection: a crop's time depends on the screen's pace only.
