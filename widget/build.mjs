@@ -4,6 +4,8 @@
  *   peerproof.js   the loader (fails the build above 15 KB gzipped)     peerproof.css  its stylesheet
  *   worker.js      the solver worker, with chunks/ loaded lazily         ort/           onnxruntime-web's wasm
  *   demo.js/.css   the /demo page's script and style (and favicon.svg)   manifest.json  what the service serves
+ *   liveness.js    the liveness chunk (camera, overlay, script), imported by the widget when a challenge asks
+ *   mediapipe/     MediaPipe's wasm and the face landmarker model, named in mediapipe.json for the chunk
  * Every text and wasm file also gets .br and .gz siblings, so the service sends 2 MB instead of 12 MB of
  * WebAssembly without compressing on each request. Usage: node widget/build.mjs [--quiet]
  */
@@ -17,13 +19,15 @@ import * as esbuild from 'esbuild';
 const root = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.join(root, 'dist');
 const ortDist = path.join(root, '..', 'node_modules', 'onnxruntime-web', 'dist');
+const mediapipeWasm = path.join(root, '..', 'node_modules', '@mediapipe', 'tasks-vision', 'wasm');
+const landmarkerModel = path.join(root, '..', 'models', 'face_landmarker.task');
 const quiet = process.argv.includes('--quiet');
 const LOADER_BUDGET_GZIP = 15 * 1024;
 /** Browsers with module workers, dynamic import and WebAssembly SIMD (what onnxruntime-web needs anyway). */
 const TARGET = ['chrome91', 'firefox114', 'safari16.4', 'edge91'];
 /** The two runtime builds: plain WebAssembly, and WebGPU (asyncify), each a glue module and its .wasm. */
 const ORT_BUILDS = { wasm: 'ort-wasm-simd-threaded', webgpu: 'ort-wasm-simd-threaded.asyncify' };
-const COMPRESSIBLE = new Set(['.js', '.mjs', '.css', '.wasm', '.json', '.map', '.svg']);
+const COMPRESSIBLE = new Set(['.js', '.mjs', '.css', '.wasm', '.json', '.map', '.svg', '.task']);
 /** Compressing 37 MB of wasm takes seconds; content-hashed files are compressed once and kept here. */
 const cacheDir = path.join(root, '..', 'node_modules', '.cache', 'peerproof-widget');
 
@@ -33,8 +37,10 @@ async function main() {
   const started = Date.now();
   await rm(dist, { recursive: true, force: true });
   await mkdir(path.join(dist, 'ort'), { recursive: true });
+  await mkdir(path.join(dist, 'mediapipe'), { recursive: true });
   const ortFiles = await copyRuntime();
-  await Promise.all([buildLoader(), buildWorker(ortFiles), buildStyles(), buildDemo()]);
+  await copyMediapipe();
+  await Promise.all([buildLoader(), buildWorker(ortFiles), buildStyles(), buildDemo(), buildLiveness()]);
   const loader = await checkLoaderSize();
   const files = await compressAll();
   await writeFile(path.join(dist, 'manifest.json'), JSON.stringify({ version: 1, files }, null, 2) + '\n');
@@ -57,6 +63,26 @@ async function copyRuntime() {
     }
   }
   return files;
+}
+
+/**
+ * MediaPipe's SIMD WebAssembly (every browser the widget targets has SIMD, so the nosimd pair would be 10 MB
+ * never sent) and the face landmarker, under content-hashed names; mediapipe.json tells the chunk which.
+ */
+async function copyMediapipe() {
+  const sources = {
+    wasmLoader: path.join(mediapipeWasm, 'vision_wasm_internal.js'),
+    wasmBinary: path.join(mediapipeWasm, 'vision_wasm_internal.wasm'),
+    model: landmarkerModel,
+  };
+  const files = {};
+  for (const [role, source] of Object.entries(sources)) {
+    const bytes = await readFile(source);
+    const { name, ext } = path.parse(source);
+    files[role] = `mediapipe/${name}.${sha256(bytes).slice(0, 12)}${ext}`;
+    await writeFile(path.join(dist, files[role]), bytes);
+  }
+  await writeFile(path.join(dist, 'mediapipe.json'), JSON.stringify(files, null, 2) + '\n');
 }
 
 const common = { bundle: true, minify: true, target: TARGET, legalComments: 'none', logLevel: 'warning' };
@@ -106,6 +132,17 @@ async function buildDemo() {
   });
 }
 
+/** One ES module, no shared chunks: the widget imports it whole, and nothing of it reaches the loader. */
+function buildLiveness() {
+  return esbuild.build({
+    ...common,
+    entryPoints: [path.join(root, 'src', 'liveness', 'liveness.ts')],
+    outfile: path.join(dist, 'liveness.js'),
+    format: 'esm',
+    sourcemap: 'linked',
+  });
+}
+
 async function checkLoaderSize() {
   const bytes = await readFile(path.join(dist, 'peerproof.js'));
   const size = { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
@@ -125,7 +162,7 @@ async function compressAll() {
       bytes: bytes.length,
       sha256: sha256(bytes),
       // Content-hashed names never change meaning: cache them for a year. The rest keep their URL.
-      immutable: relative.startsWith('ort/') || relative.startsWith('chunks/'),
+      immutable: ['ort/', 'chunks/', 'mediapipe/'].some((prefix) => relative.startsWith(prefix)),
       encodings: {},
     };
     if (COMPRESSIBLE.has(path.extname(relative)) && bytes.length > 512) {

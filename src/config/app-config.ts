@@ -66,6 +66,8 @@ export interface PeersConfig {
   activeSeconds: number;
   /** Fraction of solved proof-of-inference challenges audited by peers (none while no peer is present). */
   auditRate: number;
+  /** Whether the service's own verifier sits on committees that drew fewer than committeeSize peers. */
+  serviceSeat: boolean;
 }
 
 /** How the service seeds its models over BitTorrent (docs/peers.md). */
@@ -147,6 +149,7 @@ const envSchema = z.object({
   PEER_COMMITTEE_SIZE: integer(1, 64).default(3),
   PEER_ACTIVE_SECONDS: integer(10, 24 * 3600).default(300),
   PEER_AUDIT_RATE: fraction.default(1),
+  PEER_SERVICE_SEAT: boolean.default(true),
   LEDGER_MIN_STAKE: integer(1, 1e12).default(100),
   LEDGER_UNBOND_DELAY_SECONDS: integer(1, 365 * 24 * 3600).default(7 * 24 * 3600),
   LEDGER_REWARD_PER_JOB: integer(0, 1e9).default(10),
@@ -262,6 +265,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, home = process.
       committeeSize: e.PEER_COMMITTEE_SIZE,
       activeSeconds: e.PEER_ACTIVE_SECONDS,
       auditRate: e.PEER_AUDIT_RATE,
+      serviceSeat: e.PEER_SERVICE_SEAT,
     },
     ledger: {
       minStake: e.LEDGER_MIN_STAKE,

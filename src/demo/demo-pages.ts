@@ -32,12 +32,13 @@ const LEVEL_TEXT: Record<DemoLevel, { lead: string; other: string }> = {
 /**
  * What the demo pages may load: only this service. The worker comes from /widget/ on the same origin, so
  * it runs under its own (absent) policy and compiling WebAssembly needs no 'wasm-unsafe-eval' here; the
- * model may come from PUBLIC_URL when the page was opened under another hostname (127.0.0.1).
+ * model may come from PUBLIC_URL when the page was opened under another hostname (127.0.0.1). The liveness
+ * page is the exception: the face landmarker (MediaPipe) compiles its WebAssembly on the page itself.
  */
-export function demoCsp(publicOrigin: string): string {
+export function demoCsp(publicOrigin: string, level: DemoLevel = 'compute'): string {
   return [
     "default-src 'none'",
-    "script-src 'self'",
+    level === 'liveness' ? "script-src 'self' 'wasm-unsafe-eval'" : "script-src 'self'",
     "style-src 'self'",
     `connect-src 'self' ${publicOrigin}`,
     "img-src 'self'",

@@ -44,7 +44,7 @@ export class DemoService {
       size: pick(query.size, DEMO_SIZES) ?? 'normal',
       language: pick(query.language, DEMO_LANGUAGES) ?? null,
     };
-    return { status: 200, html: signupPage(options), csp: this.csp };
+    return { status: 200, html: signupPage(options), csp: this.csp(level) };
   }
 
   async signup(form: Record<string, unknown>, remoteip: string): Promise<DemoPage> {
@@ -60,7 +60,7 @@ export class DemoService {
       idempotency_key: undefined,
     });
     // A real backend refuses the signup on failure; 403 says so to scripts as well as to people.
-    return { status: verdict.success ? 200 : 403, html: resultPage(email, verdict, level), csp: this.csp };
+    return { status: verdict.success ? 200 : 403, html: resultPage(email, verdict, level), csp: this.csp('compute') };
   }
 
   private async credentials(level: DemoLevel): Promise<SiteCredentials> {
@@ -69,8 +69,9 @@ export class DemoService {
     return level === 'liveness' ? credentials.liveness : credentials;
   }
 
-  private get csp(): string {
-    return demoCsp(new URL(this.config.http.publicUrl).origin);
+  /** The result page runs no widget: it gets the compute page's policy, the stricter one. */
+  private csp(level: DemoLevel): string {
+    return demoCsp(new URL(this.config.http.publicUrl).origin, level);
   }
 }
 

@@ -63,6 +63,16 @@ export async function loadBalances(
   return balances;
 }
 
+/** One row at most: whether any balance has at least `amount` staked, read from the balance's JSON in SQL. */
+export async function anyStakeOf(manager: EntityManager, amount: number): Promise<boolean> {
+  const staked =
+    manager.connection.options.type === 'postgres'
+      ? "(balance::jsonb ->> 'staked')::numeric"
+      : "CAST(json_extract(balance, '$.staked') AS INTEGER)";
+  const rows = await run(manager, `SELECT 1 AS found FROM ledger_balances WHERE ${staked} >= ? LIMIT 1`, [amount]);
+  return rows.length > 0;
+}
+
 export async function saveBalances(manager: EntityManager, balances: Map<string, Balance>, lastSeq: number) {
   const rows = [...balances].map(([peer, balance]) => [peer, JSON.stringify(balance), lastSeq]);
   const upsert = ' ON CONFLICT (peer) DO UPDATE SET balance = excluded.balance, last_seq = excluded.last_seq';

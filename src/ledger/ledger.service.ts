@@ -12,7 +12,7 @@ import { treeHeadBytes } from '../protocol/tree-head';
 import { LedgerBalanceEntity, LedgerEntryEntity, LedgerHeadEntity } from './ledger.entities';
 import type { AppendResult } from './ledger-sequencer';
 import { LedgerSequencer } from './ledger-sequencer';
-import { NodeCache, loadBalances, logSize, toHex } from './ledger-store';
+import { NodeCache, anyStakeOf, loadBalances, logSize, toHex } from './ledger-store';
 
 export const LEDGER_SIGNER = Symbol('LEDGER_SIGNER');
 
@@ -81,8 +81,8 @@ export class LedgerService {
   }
 
   /** Whether any peer has at least `amount` bonded: until one has, committees stay open to unstaked peers. */
-  async anyStakeOf(amount: number): Promise<boolean> {
-    return [...(await this.allBalances()).values()].some((balance) => balance.staked >= amount);
+  anyStakeOf(amount: number): Promise<boolean> {
+    return anyStakeOf(this.dataSource.manager, amount);
   }
 
   async head(): Promise<SignedTreeHead> {

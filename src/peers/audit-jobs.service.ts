@@ -61,6 +61,8 @@ export class AuditJobsService {
         subject: challenge.id,
         models: [challenge.modelSha256],
         evidence,
+        // Audits are only created for solutions the service's own check passed.
+        localScore: 1,
       });
       return job?.id ?? null;
     } catch (error) {

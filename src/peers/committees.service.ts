@@ -3,8 +3,8 @@ import { DomainError } from '../common/domain-error';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { LedgerService } from '../ledger/ledger.service';
-import type { AggregationPolicy, RevealedVerdict, StakedPeer } from '../protocol/committee';
-import { aggregate, drawCommittee } from '../protocol/committee';
+import type { AggregationPolicy, RevealedVerdict, ServiceSeat, StakedPeer } from '../protocol/committee';
+import { aggregate, drawCommittee, serviceSeat } from '../protocol/committee';
 import type { LedgerEntryBody } from '../protocol/ledger-entry';
 import { slashable } from '../protocol/ledger-entry';
 import type { JobAssignmentEntity, JobEntity, JobResult } from './job.entity';
@@ -13,7 +13,14 @@ import { PeersService } from './peers.service';
 
 /** How a new job's committee was chosen: drawn by stake from a signed head, or open while nobody has stake. */
 export type CommitteeChoice =
-  | { kind: 'drawn'; headSize: number; headRoot: string; candidates: string[]; members: StakedPeer[] }
+  | {
+      kind: 'drawn';
+      headSize: number;
+      headRoot: string;
+      candidates: string[];
+      members: StakedPeer[];
+      service: ServiceSeat | null;
+    }
   | { kind: 'open'; members: string[] }
   | { kind: 'none' };
 
@@ -36,10 +43,11 @@ export class CommitteesService {
 
   /**
    * Draws k = PEER_COMMITTEE_SIZE members among present peers holding `models` with at least the minimum
-   * stake, seeded by the job id and the current signed head. While no peer in the ledger has the minimum
+   * stake, seeded by the job id and the current signed head; with fewer than k eligible, the service sits too,
+   * with `localScore` (its own verdict on the job; none, no seat). While no peer in the ledger has the minimum
    * stake (a new deployment), any present peers are taken instead, as before staking existed.
    */
-  async choose(jobId: string, models: readonly string[]): Promise<CommitteeChoice> {
+  async choose(jobId: string, models: readonly string[], localScore: number | null): Promise<CommitteeChoice> {
     const { committeeSize } = this.config.peers;
     const { minStake } = this.config.ledger;
     const present = await this.peers.present(models);
@@ -50,7 +58,9 @@ export class CommitteesService {
     if (staked.length > 0) {
       const members = drawCommittee(staked, committeeSize, jobId, head.root);
       const candidates = staked.map((candidate) => candidate.peer).sort();
-      return { kind: 'drawn', headSize: head.size, headRoot: head.root, candidates, members };
+      const seated = this.config.peers.serviceSeat && localScore !== null;
+      const service = seated ? serviceSeat(candidates.length, members, committeeSize, localScore) : null;
+      return { kind: 'drawn', headSize: head.size, headRoot: head.root, candidates, members, service };
     }
     if (present.length > 0 && !(await this.ledger.anyStakeOf(minStake))) {
       return { kind: 'open', members: await this.peers.pickActive(models, new Set(), committeeSize) };
@@ -59,8 +69,9 @@ export class CommitteesService {
   }
 
   /**
-   * Aggregates a drawn committee's reveals and appends `verdict`, `reward` and `slash` entries for the job,
-   * once: the append carries the key `job:<id>`, so a finalization retried after a crash appends nothing.
+   * Aggregates a drawn committee's reveals, with the service seat's verdict if it sat, and appends `verdict`,
+   * `reward` and `slash` entries for the job's peers (never for the service, which holds no stake), once: the
+   * append carries the key `job:<id>`, so a finalization retried after a crash appends nothing.
    */
   async settle(job: JobEntity, assignments: readonly JobAssignmentEntity[]): Promise<JobResult> {
     const members = job.committee!.members;
@@ -74,7 +85,7 @@ export class CommitteesService {
       stake: stakeOf.get(a.peerId)!,
       score: a.verdict!.score,
     }));
-    const outcome = aggregate(members, verdicts, this.policy);
+    const outcome = aggregate(members, verdicts, this.policy, job.committee!.service ?? null);
     const entries: LedgerEntryBody[] = [
       ...revealed.map((a) => ({
         kind: 'verdict' as const,

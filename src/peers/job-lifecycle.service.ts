@@ -18,6 +18,8 @@ export interface NewJob {
   /** sha256 of the model files the job needs. */
   models: string[];
   evidence: Record<string, unknown>;
+  /** The service's own verdict score on the job, its vote when it sits on the committee; none, no seat. */
+  localScore?: number;
 }
 
 const SWEEP_BATCH = 200;
@@ -43,11 +45,12 @@ export class JobLifecycleService {
 
   /**
    * Creates a job with its committee (CommitteesService.choose): drawn by stake from the ledger, or, while
-   * nobody has stake, up to PEER_COMMITTEE_SIZE present peers. Null when no peer can take it.
+   * nobody has stake, up to PEER_COMMITTEE_SIZE present peers. Null when no peer can take it. The service's
+   * seat, if it sits, is kept with the draw: it has no assignment, since it reveals at once.
    */
-  async create(spec: NewJob): Promise<JobEntity | null> {
+  async create({ localScore, ...spec }: NewJob): Promise<JobEntity | null> {
     const id = this.crypto.randomUuid();
-    const choice = await this.committees.choose(id, spec.models);
+    const choice = await this.committees.choose(id, spec.models, localScore ?? null);
     if (choice.kind === 'none') return null;
     const committee = choice.kind === 'drawn' ? choice.members.map((member) => member.peer) : choice.members;
     if (committee.length === 0) return null;
@@ -65,7 +68,10 @@ export class JobLifecycleService {
       finalizedAt: null,
       drawHeadSize: choice.kind === 'drawn' ? choice.headSize : null,
       drawHeadRoot: choice.kind === 'drawn' ? choice.headRoot : null,
-      committee: choice.kind === 'drawn' ? { candidates: choice.candidates, members: choice.members } : null,
+      committee:
+        choice.kind === 'drawn'
+          ? { candidates: choice.candidates, members: choice.members, service: choice.service }
+          : null,
     };
     await this.jobs.manager.transaction(async (manager) => {
       // The evidence is arbitrary JSON, which TypeORM's deep-partial insert type cannot follow.

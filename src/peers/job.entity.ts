@@ -1,6 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { EpochMsColumn, JsonTextColumn } from '../database/columns';
-import type { StakedPeer } from '../protocol/committee';
+import type { ServiceSeat, StakedPeer } from '../protocol/committee';
 import type { Verdict } from '../protocol/peer-protocol';
 
 /** committing → revealing → final; a job whose commits all fail goes from committing to final directly. */
@@ -23,7 +23,7 @@ export interface JobResult {
 /** `committee` when a committee with quorum decided; `local` when the service's own verdict stands. */
 export interface JobConsensus {
   source: 'committee' | 'local';
-  /** Share (0…1) of the committee's stake that revealed a score agreeing with the verdict. */
+  /** Share (0…1) of the committee's stake, the service seat's included, that agrees with the verdict. */
   agreeingStake: number;
 }
 
@@ -33,6 +33,8 @@ export interface CommitteeDraw {
   candidates: string[];
   /** In draw order, with their bonded stake at the draw head. */
   members: StakedPeer[];
+  /** The service's own seat when fewer than the committee size were eligible (absent on older jobs). */
+  service?: ServiceSeat | null;
 }
 
 /**

@@ -58,7 +58,7 @@ export class JobsService {
     const job = await this.jobs.findOneBy({ id: jobId });
     if (!job) throw new NotFoundError('job-not-found', 'No such job');
     if (!job.committee)
-      return { id: job.id, drawn: false, headSize: null, headRoot: null, candidates: [], members: [] };
+      return { id: job.id, drawn: false, headSize: null, headRoot: null, candidates: [], members: [], service: null };
     return {
       id: job.id,
       drawn: true,
@@ -66,6 +66,7 @@ export class JobsService {
       headRoot: job.drawHeadRoot,
       candidates: job.committee.candidates,
       members: job.committee.members,
+      service: job.committee.service ?? null,
     };
   }
 

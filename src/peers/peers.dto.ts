@@ -49,7 +49,10 @@ export interface PendingJobDto {
   revealDeadline: string | null;
 }
 
-/** A job's committee draw; `drawn: false` for an open committee, taken while nobody had stake. */
+/**
+ * A job's committee draw; `drawn: false` for an open committee, taken while nobody had stake. `service` is
+ * the service's own seat (weight and verdict) when fewer than the committee size were eligible.
+ */
 export interface CommitteeDto {
   id: string;
   drawn: boolean;
@@ -57,6 +60,7 @@ export interface CommitteeDto {
   headRoot: string | null;
   candidates: string[];
   members: Array<{ peer: string; stake: number }>;
+  service: { peer: 'service'; stake: number; score: number } | null;
 }
 
 export interface EvidenceDto {

@@ -5,6 +5,8 @@
  * stake, ordered by peer id. Draw i takes r_i = the first 8 bytes of SHA-256(jobId ‖ 0x00 ‖ root ‖ u32be(i))
  * as an unsigned 64-bit integer, target = r_i mod (stake still in the pool), and picks the first remaining
  * candidate whose cumulative stake exceeds the target. All integer arithmetic: no float can differ.
+ *
+ * Service seat: while few peers are staked, the service's own verifier joins the committee (serviceSeat).
  */
 import { createHash } from 'node:crypto';
 
@@ -40,6 +42,14 @@ export interface CommitteeOutcome {
 
 export const QUORUM = 2 / 3;
 
+/** The service's peer id on a committee; real peer ids are Ed25519 keys, so it cannot clash with one. */
+export const SERVICE_PEER = 'service';
+
+/** The service's seat on a committee: its weight, and its own local verdict, revealed at once. */
+export interface ServiceSeat extends RevealedVerdict {
+  peer: typeof SERVICE_PEER;
+}
+
 export function drawCommittee(
   candidates: readonly StakedPeer[],
   size: number,
@@ -56,6 +66,22 @@ export function drawCommittee(
     chosen.push(pool.splice(index, 1)[0]);
   }
   return chosen;
+}
+
+/**
+ * The service sits exactly when the draw found at least one but fewer than `size` eligible peers: early on,
+ * a committee of one or two peers would otherwise decide alone. Its weight is half the drawn members' total
+ * stake, rounded down, so it breaks ties and adds to quorum but never outvotes the staked members together.
+ */
+export function serviceSeat(
+  eligible: number,
+  members: readonly StakedPeer[],
+  size: number,
+  localScore: number,
+): ServiceSeat | null {
+  if (eligible < 1 || eligible >= size) return null;
+  const stake = Math.floor(members.reduce((sum, member) => sum + member.stake, 0) / 2);
+  return { peer: SERVICE_PEER, stake, score: localScore };
 }
 
 function drawNumber(jobId: string, root: string, draw: number): bigint {
@@ -82,18 +108,24 @@ export function weightedMedian(verdicts: readonly RevealedVerdict[]): number | n
  * Turns a committee's reveals into a verdict, rewards and slashes (after Yuma consensus and Ethereum's
  * slashing): agreeing peers share the reward by stake, outliers lose a fraction of stake, members that
  * never revealed lose a smaller one. Without quorum nobody is rewarded, but absences are still slashed.
+ * A service seat counts in the median, the quorum and the agreeing share, but is never rewarded or slashed:
+ * the reward goes to the agreeing staked members alone.
  */
 export function aggregate(
   committee: readonly StakedPeer[],
   revealed: readonly RevealedVerdict[],
   policy: AggregationPolicy,
+  service: ServiceSeat | null = null,
 ): CommitteeOutcome {
-  const committeeStake = committee.reduce((sum, member) => sum + member.stake, 0);
-  const revealedStake = revealed.reduce((sum, verdict) => sum + verdict.stake, 0);
-  const score = weightedMedian(revealed);
+  const seat = service ? [service] : [];
+  const committeeStake = sumStake([...committee, ...seat]);
+  const revealedStake = sumStake([...revealed, ...seat]);
+  const score = weightedMedian([...revealed, ...seat]);
   const quorum = committeeStake > 0 && revealedStake >= QUORUM * committeeStake;
-  const agreeing = score === null ? [] : revealed.filter((v) => Math.abs(v.score - score) <= policy.tolerance);
-  const agreeingStake = agreeing.reduce((sum, v) => sum + v.stake, 0);
+  const agrees = (v: RevealedVerdict) => score !== null && Math.abs(v.score - score) <= policy.tolerance;
+  const agreeing = revealed.filter(agrees);
+  const agreeingStake = sumStake(agreeing);
+  const agreeingShare = committeeStake === 0 ? 0 : sumStake([...agreeing, ...seat.filter(agrees)]) / committeeStake;
   const revealedPeers = new Set(revealed.map((v) => v.peer));
 
   const slashes: CommitteeOutcome['slashes'] = committee
@@ -121,8 +153,12 @@ export function aggregate(
   return {
     score,
     quorum,
-    agreeingShare: committeeStake === 0 ? 0 : agreeingStake / committeeStake,
+    agreeingShare,
     rewards: rewards.filter((r) => r.amount > 0),
     slashes: slashes.filter((s) => s.amount > 0),
   };
+}
+
+function sumStake(members: readonly StakedPeer[]): number {
+  return members.reduce((sum, member) => sum + member.stake, 0);
 }

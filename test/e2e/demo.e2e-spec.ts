@@ -63,7 +63,7 @@ describe.each(databaseKinds())('demo page [%s]', (kind) => {
 
     expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
     const csp = response.headers['content-security-policy'];
-    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("script-src 'self';");
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
     expect(response.text).toContain(`data-sitekey="${DEMO_SITEKEY}"`);
     expect(response.text).toContain('<script src="/widget/peerproof.js" async defer></script>');
@@ -97,6 +97,11 @@ describe.each(databaseKinds())('demo page [%s]', (kind) => {
   it('serves the liveness variant with its own site, and its backend redeems with that site’s secret', async () => {
     const page = await request(t.baseUrl).get('/demo?level=liveness').expect(200);
     expect(page.text).toContain(`data-sitekey="${DEMO_LIVENESS_SITEKEY}"`);
+    // The face landmarker compiles WebAssembly on the page; JavaScript eval and inline code stay forbidden.
+    const csp = page.headers['content-security-policy'];
+    expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval';");
+    expect(csp).not.toMatch(/unsafe-inline|'unsafe-eval'/);
+    expect(csp).toContain("default-src 'none'");
     expect(page.text).toContain('<input type="hidden" name="level" value="liveness">');
 
     const token = await livenessTokenFromWidget();

@@ -12,12 +12,9 @@ import { INFERENCE_AUDIT_KIND } from '../../src/protocol/inference-audit';
 import type { LedgerEntry } from '../../src/protocol/ledger-entry';
 import { replay, serializeEntry } from '../../src/protocol/ledger-entry';
 import { leafHash, rootOf } from '../../src/protocol/merkle';
-import type { Verdict } from '../../src/protocol/peer-protocol';
-import { commitmentFor } from '../../src/protocol/peer-protocol';
 import { databaseKinds } from '../support/databases';
 import { createSite, mintToken, siteverify } from '../support/fixtures';
-import type { TestPeer } from '../support/peers';
-import { createJob, registeredPeer } from '../support/peers';
+import { commitVerdict, createJob, stakedPeers as stakedPeersOf } from '../support/peers';
 import type { TestApp } from '../support/test-app';
 import { startTestApp } from '../support/test-app';
 
@@ -52,24 +49,8 @@ describe.each(databaseKinds())('committees drawn from the ledger [%s]', (kind) =
   const allEntries = async (): Promise<LedgerEntry[]> =>
     (await request(t.baseUrl).get('/api/v1/ledger/entries?start=0&end=1000').expect(200)).body.entries;
 
-  /** Registers peers holding `model`, each granted and staking its amount (0: registered only). */
-  async function stakedPeers(model: string, stakes: number[]): Promise<TestPeer[]> {
-    const peers = await Promise.all(stakes.map(() => registeredPeer(t, [model])));
-    for (const [i, peer] of peers.entries()) {
-      if (stakes[i] === 0) continue;
-      await t.app.get(LedgerService).append([{ kind: 'grant', peer: peer.identity.peerId, amount: stakes[i] }]);
-      await peer.client.changeStake('stake', stakes[i]);
-    }
-    return peers;
-  }
-
-  async function answer(peer: TestPeer, jobId: string, verdict: Verdict, reveal = true): Promise<() => Promise<void>> {
-    const salt = randomBytes(32).toString('base64url');
-    await peer.client.commit(jobId, commitmentFor(verdict, salt));
-    return async () => {
-      if (reveal) await peer.client.reveal(jobId, verdict, salt);
-    };
-  }
+  const stakedPeers = (model: string, stakes: number[]) => stakedPeersOf(t, [model], stakes);
+  const answer = commitVerdict;
 
   it('draws the committee by stake among present peers with the minimum stake, recomputably from the log', async () => {
     const model = freshModel();
@@ -93,6 +74,7 @@ describe.each(databaseKinds())('committees drawn from the ledger [%s]', (kind) =
       headRoot: row.drawHeadRoot,
       candidates: row.committee!.candidates,
       members: row.committee!.members,
+      service: null,
     });
     const prefix = (await allEntries()).slice(0, published.headSize);
     const root = hex(rootOf(prefix.map((entry) => leafHash(new TextEncoder().encode(serializeEntry(entry))))));

@@ -106,6 +106,7 @@ describe.each(databaseKinds())('peer jobs: commit, then reveal [%s]', (kind) => 
       headRoot: null,
       candidates: [],
       members: [],
+      service: null,
     });
   });
 

@@ -1,14 +1,18 @@
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
 import { OnnxAdapter } from '../../src/adapters/onnx.adapter';
 import { generateEd25519KeyPair } from '../../src/adapters/ed25519';
+import { LedgerService } from '../../src/ledger/ledger.service';
 import type { JobEntity } from '../../src/peers/job.entity';
 import { JobLifecycleService } from '../../src/peers/job-lifecycle.service';
 import type { PeerIdentity } from '../../src/peers/peer-runtime/peer-identity';
 import { identityFromPem } from '../../src/peers/peer-runtime/peer-identity';
 import { ServiceClient, ServiceError } from '../../src/peers/peer-runtime/service-client';
+import type { Verdict } from '../../src/protocol/peer-protocol';
+import { commitmentFor } from '../../src/protocol/peer-protocol';
 import { createSite } from './fixtures';
 import { solveChallenge } from './solver';
 import type { TestApp } from './test-app';
@@ -47,6 +51,31 @@ export async function registeredPeer(t: TestApp, models: string[] = [MODEL_SHA25
   const peer = newPeer(t);
   await peer.client.register(models);
   return peer;
+}
+
+/** Registers peers holding `models`, each granted and staking its amount (0: registered only). */
+export async function stakedPeers(t: TestApp, models: string[], stakes: number[]): Promise<TestPeer[]> {
+  const peers = await Promise.all(stakes.map(() => registeredPeer(t, models)));
+  for (const [i, peer] of peers.entries()) {
+    if (stakes[i] === 0) continue;
+    await t.app.get(LedgerService).append([{ kind: 'grant', peer: peer.identity.peerId, amount: stakes[i] }]);
+    await peer.client.changeStake('stake', stakes[i]);
+  }
+  return peers;
+}
+
+/** Commits the peer's verdict on a job now; the function returned reveals it (unless `reveal` is false). */
+export async function commitVerdict(
+  peer: TestPeer,
+  jobId: string,
+  verdict: Verdict,
+  reveal = true,
+): Promise<() => Promise<void>> {
+  const salt = randomBytes(32).toString('base64url');
+  await peer.client.commit(jobId, commitmentFor(verdict, salt));
+  return async () => {
+    if (reveal) await peer.client.reveal(jobId, verdict, salt);
+  };
 }
 
 /** A job with made-up evidence, straight through the lifecycle service (for protocol tests). */

@@ -92,6 +92,7 @@ describe('loadConfig', () => {
     const sut = loadConfig(
       {
         PEER_COMMITTEE_SIZE: '5',
+        PEER_SERVICE_SEAT: 'false',
         LEDGER_MIN_STAKE: '1000',
         LEDGER_UNBOND_DELAY_SECONDS: '60',
         LEDGER_REWARD_PER_JOB: '0',
@@ -102,6 +103,7 @@ describe('loadConfig', () => {
     );
 
     expect(defaults.peers.committeeSize).toBe(3);
+    expect(defaults.peers.serviceSeat).toBe(true);
     expect(defaults.ledger).toEqual({
       minStake: 100,
       unbondDelaySeconds: 604800,
@@ -110,6 +112,7 @@ describe('loadConfig', () => {
       absentSlash: 0.02,
     });
     expect(sut.peers.committeeSize).toBe(5);
+    expect(sut.peers.serviceSeat).toBe(false);
     expect(sut.ledger).toEqual({
       minStake: 1000,
       unbondDelaySeconds: 60,
@@ -191,6 +194,7 @@ describe('loadConfig', () => {
     ['BODY_LIMIT_BYTES', '16777217', 'BODY_LIMIT_BYTES: must be at most 16777216'],
     ['TRUST_PROXY', 'maybe', 'TRUST_PROXY: must be true or false'],
     ['DEMO_SITE', 'on', 'DEMO_SITE: must be true or false'],
+    ['PEER_SERVICE_SEAT', 'sometimes', 'PEER_SERVICE_SEAT: must be true or false'],
     ['LIVENESS_THRESHOLD', '1.5', 'LIVENESS_THRESHOLD: must be a fraction between 0 and 1'],
     ['LIVENESS_ANTISPOOF_MIN', 'high', 'LIVENESS_ANTISPOOF_MIN: must be a fraction between 0 and 1'],
     ['DATABASE_URL', ' ', 'DATABASE_URL: must not be empty'],

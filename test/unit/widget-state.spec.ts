@@ -129,4 +129,106 @@ describe('widget state machine', () => {
     expect(responseOf(run(...solvedAt()))).toBe('ppt_x');
     expect(responseOf(transition(run(...solvedAt()), { type: 'expire' }))).toBe('');
   });
+
+  describe('liveness', () => {
+    const livenessAt = (count = 8): WidgetEvent[] => [
+      { type: 'start' },
+      { type: 'challenge-received', count, liveness: true },
+    ];
+
+    it('starts in the intro phase with the inference solving alongside', () => {
+      const sut = run(...livenessAt(), { type: 'progress', done: 3 });
+
+      expect(sut).toEqual({ kind: 'liveness', phase: 'intro', done: 3, count: 8, inferenceDone: false });
+      expect([isBusy(sut), canStart(sut), progressPercent(sut)]).toEqual([true, false, 37]);
+    });
+
+    it('moves through the phases forward only, ignoring ones it does not know', () => {
+      const camera = run(...livenessAt(), { type: 'liveness-phase', phase: 'camera' });
+      const script = transition(camera, { type: 'liveness-phase', phase: 'script' });
+
+      expect(camera).toMatchObject({ kind: 'liveness', phase: 'camera' });
+      expect(script).toMatchObject({ kind: 'liveness', phase: 'script' });
+      expect(transition(script, { type: 'liveness-phase', phase: 'guidance' })).toBe(script);
+      expect(transition(script, { type: 'liveness-phase', phase: 'script' })).toBe(script);
+      expect(transition(script, { type: 'liveness-phase', phase: 'selfie' })).toBe(script);
+      expect(transition(run(...solvedAt()), { type: 'liveness-phase', phase: 'done' })).toEqual(run(...solvedAt()));
+    });
+
+    it('shows the rest of the solve when the capture ends first, then verifies', () => {
+      const captured = run(...livenessAt(10), { type: 'progress', done: 4 }, { type: 'evidence-ready' });
+      expect(captured).toEqual({ kind: 'solving', done: 4, count: 10 });
+
+      const done = transition(transition(captured, { type: 'progress', done: 10 }), { type: 'outputs-ready' });
+      expect(done).toEqual({ kind: 'verifying' });
+    });
+
+    it('stays in the overlay when the solve ends first, and verifies once the capture ends', () => {
+      const solvedFirst = run(...livenessAt(), { type: 'progress', done: 8 }, { type: 'outputs-ready' });
+      expect(solvedFirst).toMatchObject({ kind: 'liveness', inferenceDone: true });
+      expect(transition(solvedFirst, { type: 'outputs-ready' })).toBe(solvedFirst);
+
+      expect(transition(solvedFirst, { type: 'evidence-ready' })).toEqual({ kind: 'verifying' });
+    });
+
+    it('ignores evidence outside the overlay, so a late capture cannot skip the solve', () => {
+      const solving = run({ type: 'start' }, { type: 'challenge-received', count: 4 });
+      expect(transition(solving, { type: 'evidence-ready' })).toBe(solving);
+      expect(transition(INITIAL_STATE, { type: 'evidence-ready' })).toBe(INITIAL_STATE);
+    });
+
+    it('keeps the service’s hints on liveness-failed, without repeats', () => {
+      const verifying = run(...livenessAt(), { type: 'outputs-ready' }, { type: 'evidence-ready' });
+      const sut = transition(verifying, {
+        type: 'failed',
+        code: 'liveness-failed',
+        hints: ['flash-not-reflected', 'try-again', 'flash-not-reflected'],
+        fallbackAllowed: true,
+      });
+
+      expect(sut).toEqual({ kind: 'error', code: 'liveness-failed', hints: ['flash-not-reflected', 'try-again'] });
+    });
+
+    it.each(['camera-denied', 'camera-not-found', 'capture-cancelled', 'liveness-unavailable'])(
+      'offers the fallback after %s only when the challenge allowed it',
+      (code) => {
+        const overlay = run(...livenessAt(), { type: 'liveness-phase', phase: 'camera' });
+
+        expect(transition(overlay, { type: 'failed', code, fallbackAllowed: true })).toEqual({
+          kind: 'error',
+          code,
+          fallback: true,
+        });
+        expect(transition(overlay, { type: 'failed', code, fallbackAllowed: false })).toEqual({ kind: 'error', code });
+      },
+    );
+
+    it('offers no fallback for errors a camera would not avoid, and no hints outside liveness-failed', () => {
+      const overlay = run(...livenessAt());
+
+      for (const code of ['network-error', 'rate-limited', 'model-integrity', 'liveness-failed']) {
+        expect(transition(overlay, { type: 'failed', code, fallbackAllowed: true })).toEqual({ kind: 'error', code });
+      }
+      expect(transition(overlay, { type: 'failed', code: 'camera-denied', hints: ['try-again'] })).toEqual({
+        kind: 'error',
+        code: 'camera-denied',
+      });
+    });
+
+    it('resets from the overlay, and an abandoned overlay’s late events change nothing', () => {
+      const overlay = run(...livenessAt(), { type: 'liveness-phase', phase: 'script' });
+      const idle = transition(overlay, { type: 'reset' });
+      expect(idle).toEqual(INITIAL_STATE);
+
+      const late: WidgetEvent[] = [
+        { type: 'liveness-phase', phase: 'done' },
+        { type: 'evidence-ready' },
+        { type: 'outputs-ready' },
+        { type: 'failed', code: 'capture-cancelled', fallbackAllowed: true },
+      ];
+      for (const event of late) expect(transition(idle, event)).toBe(idle);
+      const retried = run(...livenessAt(), { type: 'failed', code: 'camera-denied' }, { type: 'start' });
+      for (const event of late.slice(0, 3)) expect(transition(retried, event)).toBe(retried);
+    });
+  });
 });

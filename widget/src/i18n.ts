@@ -1,9 +1,14 @@
 /**
- * The widget's texts. Six small tables cost about 1.5 KB gzipped, so they ship inside the loader rather
- * than as per-locale chunks, which would need one more request before the widget can render.
+ * The widget's texts. Six small tables cost about 1.5 KB gzipped (6.5 KB with the liveness check's), so
+ * they ship inside the loader rather than as per-locale chunks, which would need one more request before
+ * the widget can render.
  */
+import type { LivenessWidgetTexts } from './i18n-liveness';
+import { LIVENESS_TEXTS } from './i18n-liveness';
+import { CAPTURE_ERROR_CODES } from './liveness-contract';
+import type { CaptureErrorCode } from './liveness-contract';
 
-export interface Texts {
+interface BaseTexts {
   label: string;
   fetching: string;
   solving: string;
@@ -20,10 +25,14 @@ export interface Texts {
   errBrowser: string;
 }
 
+export interface Texts extends BaseTexts {
+  liveness: LivenessWidgetTexts;
+}
+
 export const LANGUAGES = ['en', 'de', 'fr', 'es', 'pt', 'zh'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
-const TEXTS: Record<Language, Texts> = {
+const TEXTS: Record<Language, BaseTexts> = {
   en: {
     label: 'I am human',
     fetching: 'Preparing…',
@@ -135,11 +144,21 @@ export function pickLanguage(candidates: readonly (string | null | undefined)[])
 }
 
 export function textsFor(language: Language): Texts {
-  return TEXTS[language];
+  return { ...TEXTS[language], liveness: LIVENESS_TEXTS[language] };
 }
 
-/** Which message explains an error code to the visitor. */
-export function errorTextKey(code: string): keyof Texts {
+/** The message that explains an error code to the visitor. */
+export function errorText(texts: Texts, code: string): string {
+  if ((CAPTURE_ERROR_CODES as readonly string[]).includes(code)) {
+    return texts.liveness.captureErrors[code as CaptureErrorCode];
+  }
+  if (code === 'liveness-failed') return texts.liveness.failed;
+  if (code === 'liveness-unavailable') return texts.liveness.unavailable;
+  return texts[errorTextKey(code)];
+}
+
+/** Which of the general messages explains an error code (the liveness check's have their own). */
+export function errorTextKey(code: string): keyof BaseTexts {
   if (CONFIG_ERRORS.has(code)) return 'errConfig';
   if (code === 'rate-limited') return 'errRate';
   if (code === 'network-error') return 'errNetwork';

@@ -8,6 +8,8 @@ export interface LoaderUrl {
   serviceBase: string;
   workerUrl: string;
   stylesheetUrl: string;
+  /** The liveness chunk, imported only when a liveness challenge arrives. */
+  livenessUrl: string;
   explicit: boolean;
   /** The name of a global function to call when the API is ready; only a plain identifier is accepted. */
   onload: string | null;
@@ -24,6 +26,7 @@ export function parseLoaderUrl(src: string): LoaderUrl {
     serviceBase: new URL('../', url).href,
     workerUrl: `${widgetBase}worker.js`,
     stylesheetUrl: `${widgetBase}peerproof.css`,
+    livenessUrl: `${widgetBase}liveness.js`,
     explicit: url.searchParams.get('render') === 'explicit',
     onload: onload !== null && IDENTIFIER.test(onload) ? onload : null,
   };

@@ -12,6 +12,7 @@ import { OptionsError, resolveOptions, responseFieldNames } from './widget-optio
 import { WidgetView } from './widget-view';
 import { loadStylesheet } from './stylesheet';
 import { parseLoaderUrl } from './loader-url';
+import { LivenessLoader } from './liveness-loader';
 
 export interface PeerProofApi {
   render(container: Element | string, options?: RenderOptions): string;
@@ -39,7 +40,11 @@ function findLoaderScript(): string | undefined {
 }
 
 function createApi(): PeerProofApi {
-  const deps = { service: new ServiceClient(loader.serviceBase), solver: new SolverClient(loader.workerUrl) };
+  const deps = {
+    service: new ServiceClient(loader.serviceBase),
+    solver: new SolverClient(loader.workerUrl),
+    liveness: new LivenessLoader(loader.livenessUrl, loader.serviceBase),
+  };
   const widgets = new Map<string, WidgetController>();
   const byElement = new WeakMap<Element, string>();
   let counter = 0;
@@ -55,6 +60,7 @@ function createApi(): PeerProofApi {
       if (existing && widgets.has(existing)) return existing;
       const resolved = resolveOptions(container.dataset, options);
       const language = pickLanguage([resolved.language, ...(navigator.languages ?? []), navigator.language]);
+      const texts = textsFor(language);
       const widgetId = `peerproof-${++counter}`;
       // The view's actions reach the controller, created next; they only run on later clicks.
       const view = new WidgetView(
@@ -64,12 +70,20 @@ function createApi(): PeerProofApi {
           theme: resolved.theme,
           size: resolved.size,
           language,
-          texts: textsFor(language),
+          texts,
           fieldNames: responseFieldNames(resolved),
         },
-        { activate: () => controller.activate(), retry: () => controller.activate(), warm: () => controller.warm() },
+        {
+          activate: () => controller.activate(),
+          retry: () => controller.activate(),
+          fallback: () => controller.continueWithoutCamera(),
+          warm: () => controller.warm(),
+        },
       );
-      const controller = new WidgetController(widgetId, container, resolved, deps, view);
+      const controller = new WidgetController(widgetId, container, resolved, deps, view, {
+        language,
+        texts: texts.liveness.overlay,
+      });
       widgets.set(widgetId, controller);
       byElement.set(container, widgetId);
       loadStylesheet(loader.stylesheetUrl, view.root);

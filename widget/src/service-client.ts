@@ -4,16 +4,23 @@
  */
 import type {
   ChallengeResponseDto,
+  LivenessHint,
   SolutionResultDto,
   TestChallengeResponseDto,
 } from '../../src/protocol/challenge-wire';
+import { LIVENESS_HINTS } from '../../src/protocol/challenge-wire';
 import type { WireOutput } from '../../src/protocol/inference-task';
+import type { LivenessEvidence } from '../../src/protocol/liveness';
 
 export type IssuedChallenge = ChallengeResponseDto | TestChallengeResponseDto;
 
 /** A refusal with the service's machine-readable code, or one of the widget's own (`network-error`). */
 export class ServiceError extends Error {
-  constructor(readonly code: string) {
+  constructor(
+    readonly code: string,
+    /** What the visitor may do better next time (a failed liveness attempt only). */
+    readonly hints: LivenessHint[] = [],
+  ) {
     super(code);
   }
 }
@@ -22,6 +29,8 @@ export interface ChallengeRequest {
   sitekey: string;
   action?: string;
   cdata?: string;
+  /** Only for the camera-less fallback of a liveness site that allows it. */
+  level?: 'compute';
 }
 
 export class ServiceClient {
@@ -32,10 +41,16 @@ export class ServiceClient {
     return this.post<IssuedChallenge>('api/v1/challenges', request);
   }
 
-  submit(challengeId: string, sitekey: string, outputs: WireOutput[]): Promise<SolutionResultDto> {
+  submit(
+    challengeId: string,
+    sitekey: string,
+    outputs: WireOutput[],
+    liveness?: LivenessEvidence,
+  ): Promise<SolutionResultDto> {
     return this.post<SolutionResultDto>(`api/v1/challenges/${encodeURIComponent(challengeId)}/solution`, {
       sitekey,
       outputs,
+      ...(liveness && { liveness }),
     });
   }
 
@@ -58,6 +73,13 @@ export class ServiceClient {
     if (payload === null || typeof payload !== 'object') throw new ServiceError('network-error');
     return payload as T;
   }
+}
+
+/** The hints of a failed answer that the widget has texts for; anything else the service sent is dropped. */
+export function knownHints(value: unknown): LivenessHint[] {
+  if (!Array.isArray(value)) return [];
+  const known = (LIVENESS_HINTS as readonly unknown[]).filter((hint) => value.includes(hint));
+  return known as LivenessHint[];
 }
 
 /** The test sitekey's answer: a token at once, no work. */

@@ -1,19 +1,44 @@
 /**
  * One rendered widget: drives the state machine through a check (challenge, worker, solution), keeps the
- * view and the hidden fields in step, and tells the site through callbacks and DOM events.
+ * view and the hidden fields in step, and tells the site through callbacks and DOM events. On a liveness
+ * challenge the overlay (the lazily loaded chunk) and the worker run side by side, and the solution
+ * carries both their results.
  */
-import { ServiceError, isTestAnswer } from './service-client';
-import type { ServiceClient } from './service-client';
+import type { ChallengeResponseDto, LivenessChallengeDto, LivenessHint } from '../../src/protocol/challenge-wire';
+import type { WireOutput } from '../../src/protocol/inference-task';
+import type { LivenessEvidence } from '../../src/protocol/liveness';
+import type { LivenessTexts } from './liveness-contract';
+import type { LivenessLoader } from './liveness-loader';
+import { LivenessUnavailableError, captureErrorCode } from './liveness-loader';
+import { ServiceError, isTestAnswer, knownHints } from './service-client';
+import type { ChallengeRequest, ServiceClient } from './service-client';
 import type { SolveResult, SolverClient } from './solver-client';
 import { SolverError } from './solver-client';
 import type { CallbackRef, WidgetOptions } from './widget-options';
-import type { WidgetEvent, WidgetState } from './widget-state';
+import type { ErrorState, WidgetEvent, WidgetState } from './widget-state';
 import { INITIAL_STATE, canStart, responseOf, transition } from './widget-state';
 import type { WidgetView } from './widget-view';
 
 export interface ControllerDeps {
   service: ServiceClient;
   solver: SolverClient;
+  liveness: LivenessLoader;
+}
+
+/** The widget's language, for the liveness overlay it hands its texts to. */
+export interface OverlayLocale {
+  language: string;
+  texts: LivenessTexts;
+}
+
+interface Work {
+  outputs: WireOutput[];
+  evidence?: LivenessEvidence;
+}
+
+interface Failure {
+  code: string;
+  hints?: LivenessHint[];
 }
 
 interface Waiter {
@@ -26,6 +51,10 @@ export class WidgetController {
   /** Bumped by every start and reset: results of an abandoned attempt compare unequal and are dropped. */
   private attempt = 0;
   private cancelSolve: (() => void) | null = null;
+  /** Closes the current attempt's camera and overlay. */
+  private stopCapture: AbortController | null = null;
+  /** The visitor chose "Continue without camera": later attempts ask for a compute challenge, until reset. */
+  private withoutCamera = false;
   private expiryTimer: ReturnType<typeof setTimeout> | undefined;
   private waiters: Waiter[] = [];
   private warmed = false;
@@ -36,6 +65,7 @@ export class WidgetController {
     private readonly options: WidgetOptions,
     private readonly deps: ControllerDeps,
     private readonly view: WidgetView,
+    private readonly locale: OverlayLocale,
   ) {
     view.render(this.state);
   }
@@ -43,6 +73,13 @@ export class WidgetController {
   /** The checkbox: starts a check from idle, error or expired; ignored while one runs or after success. */
   activate(): void {
     if (canStart(this.state)) void this.run();
+  }
+
+  /** "Continue without camera", offered after an error of a liveness check whose challenge allowed it. */
+  continueWithoutCamera(): void {
+    if (this.state.kind !== 'error' || this.state.fallback !== true) return;
+    this.withoutCamera = true;
+    void this.run();
   }
 
   /** Starts a check if none runs, and resolves with the token (at once when already solved). */
@@ -63,6 +100,7 @@ export class WidgetController {
 
   reset(): void {
     this.abandon();
+    this.withoutCamera = false;
     this.apply({ type: 'reset' });
     this.settle(new Error('reset'));
   }
@@ -80,24 +118,85 @@ export class WidgetController {
   private async run(): Promise<void> {
     const attempt = ++this.attempt;
     const current = () => attempt === this.attempt;
+    const capture = new AbortController();
+    this.stopCapture = capture;
+    let fallbackAllowed = false;
     this.apply({ type: 'start' });
     try {
-      const { sitekey, action, cdata } = this.options;
-      const challenge = await this.deps.service.issue({ sitekey, ...(action && { action }), ...(cdata && { cdata }) });
+      const { sitekey } = this.options;
+      const challenge = await this.deps.service.issue(this.challengeRequest());
       if (!current()) return;
       if (isTestAnswer(challenge)) return this.succeed(challenge.token, Date.parse(challenge.expiresAt));
       // The service's clock may differ from the visitor's: expiry is measured on the service's clock.
       const skew = Date.parse(challenge.issuedAt) - Date.now();
-      this.apply({ type: 'challenge-received', count: challenge.inference.count });
-      const solved = await this.solve(challenge.inference, current);
+      fallbackAllowed = challenge.liveness?.fallback === true;
+      const work = await this.work(challenge, capture.signal, current);
       if (!current()) return;
-      this.apply({ type: 'outputs-ready' }, { backend: solved.backend, solveMs: Math.round(solved.ms) });
-      const result = await this.deps.service.submit(challenge.id, sitekey, solved.outputs);
+      const result = await this.deps.service.submit(challenge.id, sitekey, work.outputs, work.evidence);
       if (!current()) return;
-      if (result.status === 'failed') throw new ServiceError(result.reason);
+      if (result.status === 'failed') throw new ServiceError(result.reason, knownHints(result.hints));
       this.succeed(result.token, Date.parse(result.expiresAt) - skew);
     } catch (error) {
-      if (current()) this.fail(errorCode(error));
+      if (!current()) return;
+      // Whichever half failed, the other one has nothing left to do.
+      this.stopWork();
+      const failure = failureOf(error);
+      // The site withdrew the fallback since it was offered: Retry goes back to its own level.
+      if (failure.code === 'level-not-allowed') this.withoutCamera = false;
+      this.fail(failure, fallbackAllowed);
+    }
+  }
+
+  private challengeRequest(): ChallengeRequest {
+    const { sitekey, action, cdata } = this.options;
+    return {
+      sitekey,
+      ...(action && { action }),
+      ...(cdata && { cdata }),
+      ...(this.withoutCamera && { level: 'compute' }),
+    };
+  }
+
+  private async work(challenge: ChallengeResponseDto, signal: AbortSignal, current: () => boolean): Promise<Work> {
+    const { liveness, inference } = challenge;
+    if (!liveness && challenge.steps?.includes('liveness')) throw new ServiceError('network-error');
+    this.apply({ type: 'challenge-received', count: inference.count, liveness: liveness !== undefined });
+    const solving = this.solve(inference, current).then((solved) => {
+      if (current()) this.apply({ type: 'outputs-ready' }, { backend: solved.backend, solveMs: Math.round(solved.ms) });
+      return solved;
+    });
+    if (!liveness) return { outputs: (await solving).outputs };
+    const capturing = this.capture(liveness, signal, current).then((evidence) => {
+      if (current()) this.apply({ type: 'evidence-ready' });
+      return evidence;
+    });
+    const [solved, evidence] = await Promise.all([solving, capturing]);
+    return { outputs: solved.outputs, evidence };
+  }
+
+  private async capture(
+    challenge: LivenessChallengeDto,
+    signal: AbortSignal,
+    current: () => boolean,
+  ): Promise<LivenessEvidence> {
+    const runLiveness = await this.deps.liveness.runner();
+    // The attempt may have ended while the chunk loaded: then no overlay must open.
+    if (signal.aborted) throw new ServiceError('capture-cancelled');
+    try {
+      return await runLiveness({
+        challenge,
+        texts: this.locale.texts,
+        language: this.locale.language,
+        serviceBase: this.deps.liveness.serviceBase,
+        signal,
+        onPhase: (phase) => {
+          if (current()) this.apply({ type: 'liveness-phase', phase });
+        },
+      });
+    } catch (error) {
+      if (captureErrorCode(error)) throw error;
+      // Not one of the contract's codes: the chunk itself broke, which the visitor can only route around.
+      throw new LivenessUnavailableError(error);
     }
   }
 
@@ -122,10 +221,10 @@ export class WidgetController {
     for (const waiter of this.takeWaiters()) waiter.resolve(token);
   }
 
-  private fail(code: string): void {
-    this.apply({ type: 'failed', code });
+  private fail({ code, hints }: Failure, fallbackAllowed = false): void {
+    this.apply({ type: 'failed', code, hints, fallbackAllowed });
     this.call(this.options.errorCallback, code);
-    this.emit('peerproof:error', { code });
+    this.emit('peerproof:error', { code, ...(hints?.length && { hints }) });
     this.settle(new Error(code));
   }
 
@@ -138,10 +237,16 @@ export class WidgetController {
 
   private abandon(): void {
     this.attempt++;
-    this.cancelSolve?.();
-    this.cancelSolve = null;
+    this.stopWork();
     clearTimeout(this.expiryTimer);
     this.expiryTimer = undefined;
+  }
+
+  private stopWork(): void {
+    this.stopCapture?.abort();
+    this.stopCapture = null;
+    this.cancelSolve?.();
+    this.cancelSolve = null;
   }
 
   /** @param extra more detail for the `peerproof:state` event (how the solve went, for sites that measure). */
@@ -152,7 +257,8 @@ export class WidgetController {
     this.view.render(next);
     const detail: Record<string, unknown> = { state: next.kind, ...extra };
     if (next.kind === 'solving') Object.assign(detail, { done: next.done, count: next.count });
-    if (next.kind === 'error') detail.code = next.code;
+    if (next.kind === 'liveness') Object.assign(detail, { phase: next.phase, done: next.done, count: next.count });
+    if (next.kind === 'error') Object.assign(detail, errorDetail(next));
     this.emit('peerproof:state', detail);
   }
 
@@ -185,7 +291,13 @@ export class WidgetController {
   }
 }
 
-function errorCode(error: unknown): string {
-  if (error instanceof ServiceError || error instanceof SolverError) return error.code;
-  return 'network-error';
+/** An error's code, with its hints and the fallback offer only where it has them. */
+function errorDetail({ code, hints, fallback }: ErrorState): Record<string, unknown> {
+  return { code, ...(hints && { hints }), ...(fallback && { fallback }) };
+}
+
+function failureOf(error: unknown): Failure {
+  if (error instanceof ServiceError) return { code: error.code, hints: error.hints };
+  if (error instanceof SolverError || error instanceof LivenessUnavailableError) return { code: error.code };
+  return { code: captureErrorCode(error) ?? 'network-error' };
 }

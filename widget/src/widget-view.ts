@@ -3,11 +3,12 @@
  * attribute), so it works under a CSP without 'unsafe-inline'; all looks come from peerproof.css, keyed on
  * the root's classes and `data-state`. The view renders whatever state the controller hands it.
  */
+import type { LivenessHint } from '../../src/protocol/challenge-wire';
 import type { Texts } from './i18n';
-import { errorTextKey } from './i18n';
+import { errorText } from './i18n';
 import type { Size, Theme } from './widget-options';
 import type { WidgetState } from './widget-state';
-import { progressPercent } from './widget-state';
+import { isBusy, progressPercent } from './widget-state';
 
 export interface ViewOptions {
   widgetId: string;
@@ -22,6 +23,8 @@ export interface ViewActions {
   /** The checkbox was activated (click, Enter or Space). */
   activate(): void;
   retry(): void;
+  /** "Continue without camera" after a liveness check could not run. */
+  fallback(): void;
   /** The pointer or focus reached the checkbox: a click is likely, so warm up. */
   warm(): void;
 }
@@ -34,10 +37,15 @@ export class WidgetView {
   private readonly fill: HTMLElement;
   private readonly percent: HTMLElement;
   private readonly status: HTMLElement;
+  private readonly footer: HTMLElement;
+  private readonly hints: HTMLUListElement;
   private readonly retryButton: HTMLButtonElement;
+  private readonly fallbackButton: HTMLButtonElement;
   private readonly fields: HTMLInputElement[];
   private readonly percentFormat: Intl.NumberFormat;
   private lastStatus = '';
+  private lastHints = '';
+  private lastKind: WidgetState['kind'] = 'idle';
 
   constructor(
     container: HTMLElement,
@@ -76,18 +84,22 @@ export class WidgetView {
     this.status.id = statusId;
     this.status.setAttribute('role', 'status');
     this.status.setAttribute('aria-live', 'polite');
-    this.retryButton = text(el('button', 'peerproof-retry'), texts.retry);
-    this.retryButton.type = 'button';
-    this.retryButton.addEventListener('click', () => actions.retry());
+    // Not a live region of its own: Retry gets focus after an error and reads the hints as its description.
+    this.hints = el('ul', 'peerproof-hints');
+    this.hints.id = `${widgetId}-hints`;
+    this.hints.hidden = true;
+    this.retryButton = button('peerproof-retry', texts.retry, () => actions.retry());
+    this.retryButton.setAttribute('aria-describedby', `${statusId} ${this.hints.id}`);
+    this.fallbackButton = button('peerproof-fallback', texts.liveness.fallback, () => actions.fallback());
 
     const main = el('div', 'peerproof-main');
     // The wordmark stays short in every language, leaving the label its room; the full phrase is its tooltip.
     const brand = text(el('span', 'peerproof-brand'), 'PeerProof');
     brand.title = texts.brand;
     main.append(this.check, this.percent, brand);
-    const footer = el('div', 'peerproof-footer');
-    footer.append(this.status, this.retryButton);
-    this.root.append(main, this.bar, footer);
+    this.footer = el('div', 'peerproof-footer');
+    this.footer.append(this.status, this.hints, this.fallbackButton, this.retryButton);
+    this.root.append(main, this.bar, this.footer);
     this.fields = options.fieldNames.map((name) => hiddenField(name));
     this.percentFormat = new Intl.NumberFormat(options.language, { style: 'percent' });
     container.append(this.root, ...this.fields);
@@ -95,7 +107,7 @@ export class WidgetView {
 
   render(state: WidgetState): void {
     this.root.dataset.state = state.kind;
-    const busy = state.kind === 'fetching-challenge' || state.kind === 'solving' || state.kind === 'verifying';
+    const busy = isBusy(state);
     this.check.setAttribute('aria-checked', state.kind === 'solved' ? 'true' : busy ? 'mixed' : 'false');
     this.check.setAttribute('aria-disabled', String(busy || state.kind === 'solved'));
     this.root.setAttribute('aria-busy', String(busy));
@@ -107,11 +119,26 @@ export class WidgetView {
     this.label.textContent = this.labelText(state);
     this.setStatus(this.statusText(state));
     this.setFields(state.kind === 'solved' ? state.token : '');
+    this.setHints(state.kind === 'error' ? (state.hints ?? []) : []);
+    this.renderButtons(state);
+    this.lastKind = state.kind;
+  }
+
+  /** Retry (and the fallback, when offered) after an error; focus follows them so a keyboard user keeps it. */
+  private renderButtons(state: WidgetState): void {
     const showRetry = state.kind === 'error';
-    const retryHadFocus = document.activeElement === this.retryButton;
+    const hadFocus = document.activeElement === this.retryButton || document.activeElement === this.fallbackButton;
     this.retryButton.hidden = !showRetry;
-    if (showRetry && this.root.contains(document.activeElement)) this.retryButton.focus();
-    else if (!showRetry && retryHadFocus) this.check.focus();
+    this.fallbackButton.hidden = !(state.kind === 'error' && state.fallback === true);
+    this.footer.classList.toggle('peerproof-stacked', !this.fallbackButton.hidden || !this.hints.hidden);
+    if (showRetry && (this.root.contains(document.activeElement) || this.overlayTookFocus())) this.retryButton.focus();
+    else if (!showRetry && hadFocus) this.check.focus();
+  }
+
+  /** The liveness overlay had the focus and, closing, left it nowhere: the widget takes it back. */
+  private overlayTookFocus(): boolean {
+    const lost = document.activeElement === null || document.activeElement === document.body;
+    return this.lastKind === 'liveness' && lost;
   }
 
   destroy(): void {
@@ -126,10 +153,9 @@ export class WidgetView {
   private labelText(state: WidgetState): string {
     const { texts } = this.options;
     if (state.kind === 'solved') return texts.solved;
-    if (state.kind === 'fetching-challenge' || state.kind === 'solving' || state.kind === 'verifying') {
-      return this.statusText(state);
-    }
-    return texts.label;
+    // The overlay's instructions are too long for the checkbox; the status line carries them.
+    if (state.kind === 'liveness') return texts.liveness.overlay.title;
+    return isBusy(state) ? this.statusText(state) : texts.label;
   }
 
   private statusText(state: WidgetState): string {
@@ -139,6 +165,8 @@ export class WidgetView {
         return '';
       case 'fetching-challenge':
         return texts.fetching;
+      case 'liveness':
+        return texts.liveness.phases[state.phase];
       case 'solving':
         return texts.solving;
       case 'verifying':
@@ -148,7 +176,7 @@ export class WidgetView {
       case 'expired':
         return texts.expired;
       case 'error':
-        return texts[errorTextKey(state.code)];
+        return errorText(texts, state.code);
     }
   }
 
@@ -157,6 +185,16 @@ export class WidgetView {
     if (message === this.lastStatus) return;
     this.lastStatus = message;
     this.status.textContent = message;
+  }
+
+  private setHints(hints: readonly LivenessHint[]): void {
+    const key = hints.join(' ');
+    if (key === this.lastHints) return;
+    this.lastHints = key;
+    const texts = this.options.texts.liveness.hints;
+    const items = hints.map((hint) => text(el('li', 'peerproof-hint'), texts[hint]));
+    this.hints.replaceChildren(...items);
+    this.hints.hidden = items.length === 0;
   }
 
   private setFields(token: string): void {
@@ -172,6 +210,14 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string): H
 
 function text<T extends HTMLElement>(element: T, content: string): T {
   element.textContent = content;
+  return element;
+}
+
+function button(className: string, label: string, onClick: () => void): HTMLButtonElement {
+  const element = text(el('button', className), label);
+  element.type = 'button';
+  element.hidden = true;
+  element.addEventListener('click', onClick);
   return element;
 }
 

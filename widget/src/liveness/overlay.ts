@@ -1,0 +1,151 @@
+/**
+ * The liveness overlay: a full-viewport host element in document.body with an open shadow root. The host's
+ * data attributes mirror what the visitor is shown (liveness-contract.ts), so sites and tests can follow it.
+ * Built with createElement and textContent only; styles come from an adopted constructed stylesheet.
+ */
+import type { PromptAction } from '../../../src/protocol/liveness';
+import type { GuidanceHint, LivenessTexts } from '../liveness-contract';
+import { OVERLAY_CSS } from './overlay-styles';
+
+export type OverlayPhase = 'intro' | 'camera' | 'guidance' | 'script' | 'done';
+
+export class LivenessOverlay {
+  readonly host: HTMLElement;
+  readonly video: HTMLVideoElement;
+  private readonly flash: HTMLElement;
+  private readonly intro: HTMLElement;
+  private readonly stage: HTMLElement;
+  private readonly recording: HTMLElement;
+  private readonly status: HTMLElement;
+  private readonly prompt: HTMLElement;
+  private readonly startButton: HTMLButtonElement;
+  private readonly cancelButton: HTMLButtonElement;
+  private lastStatus = '';
+
+  constructor(
+    private readonly texts: LivenessTexts,
+    language: string,
+    actions: { start(): void; cancel(): void },
+  ) {
+    this.host = document.createElement('div');
+    this.host.setAttribute('data-peerproof-liveness', '');
+    this.host.lang = language;
+    const root = this.host.attachShadow({ mode: 'open' });
+    root.adoptedStyleSheets = [overlaySheet()];
+
+    this.flash = el('div', 'flash');
+    this.flash.setAttribute('aria-hidden', 'true');
+    const panel = el('div', 'panel');
+    panel.setAttribute('role', 'dialog');
+    panel.setAttribute('aria-modal', 'true');
+    panel.setAttribute('aria-labelledby', 'peerproof-liveness-title');
+    const title = text(el('h2', 'title'), texts.title);
+    title.id = 'peerproof-liveness-title';
+
+    this.startButton = button('start', texts.start, actions.start);
+    this.intro = el('div', 'intro');
+    this.intro.append(text(el('p', 'intro-text'), texts.intro), this.startButton);
+
+    this.stage = el('div', 'stage');
+    this.video = document.createElement('video');
+    this.video.muted = true;
+    this.video.playsInline = true;
+    this.video.setAttribute('aria-hidden', 'true');
+    this.stage.append(this.video);
+    this.recording = text(el('p', 'recording'), texts.recording);
+    this.status = el('p', 'status');
+    this.status.setAttribute('role', 'status');
+    this.status.setAttribute('aria-live', 'polite');
+    this.prompt = el('p', 'prompt');
+    this.prompt.setAttribute('aria-live', 'assertive');
+
+    panel.append(title, this.intro, this.stage, this.recording, this.prompt, this.status);
+    this.cancelButton = button('cancel', texts.cancel, actions.cancel);
+    panel.append(this.cancelButton);
+    panel.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') actions.cancel();
+    });
+    root.append(this.flash, panel);
+    document.body.append(this.host);
+    this.setPhase('intro');
+    this.startButton.focus();
+  }
+
+  setPhase(phase: OverlayPhase): void {
+    this.host.dataset.phase = phase;
+    // The start button is about to disappear: keep the keyboard focus in the dialog, on Cancel.
+    if (phase !== 'intro' && !this.intro.hidden) this.cancelButton.focus();
+    this.intro.hidden = phase !== 'intro';
+    this.stage.hidden = phase === 'intro' || phase === 'done';
+    this.recording.hidden = phase === 'intro' || phase === 'done';
+    if (phase === 'camera') this.setStatus(this.texts.preparing);
+    if (phase !== 'script') this.showPrompt(null);
+  }
+
+  showGuidance(hint: GuidanceHint): void {
+    this.setStatus(this.texts.guidance[hint]);
+  }
+
+  /** The prompt on screen (null: none), or, while the colours flash, the hold-still line. */
+  showPrompt(action: PromptAction | null, holdStill = false): void {
+    if (action) this.host.dataset.prompt = action;
+    else delete this.host.dataset.prompt;
+    const line = action ? this.texts.prompts[action] : holdStill ? this.texts.holdStill : '';
+    if (this.prompt.textContent !== line) this.prompt.textContent = line;
+    if (action || holdStill) this.setStatus('');
+  }
+
+  /** Lights the full-viewport flash layer in `rgb`, or returns it to the dark background. */
+  showFlash(rgb: readonly [number, number, number] | null): void {
+    const value = rgb ? rgb.join(',') : null;
+    if ((this.host.dataset.flash ?? null) === value) return;
+    if (value) {
+      this.host.dataset.flash = value;
+      // CSSOM, not a style attribute: CSP governs the latter, not this.
+      this.flash.style.backgroundColor = `rgb(${value})`;
+    } else {
+      delete this.host.dataset.flash;
+      this.flash.style.backgroundColor = '';
+    }
+  }
+
+  remove(): void {
+    this.video.srcObject = null;
+    this.host.remove();
+  }
+
+  private setStatus(line: string): void {
+    if (line === this.lastStatus) return;
+    this.lastStatus = line;
+    this.status.textContent = line;
+  }
+}
+
+let sheet: CSSStyleSheet | null = null;
+
+function overlaySheet(): CSSStyleSheet {
+  if (!sheet) {
+    sheet = new CSSStyleSheet();
+    sheet.replaceSync(OVERLAY_CSS);
+  }
+  return sheet;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string): HTMLElementTagNameMap[K] {
+  const element = document.createElement(tag);
+  element.className = className;
+  return element;
+}
+
+function text<T extends HTMLElement>(element: T, content: string): T {
+  element.textContent = content;
+  return element;
+}
+
+function button(action: string, label: string, onClick: () => void): HTMLButtonElement {
+  const element = text(el('button', action), label);
+  element.type = 'button';
+  element.dataset.action = action;
+  element.addEventListener('click', onClick);
+  return element;
+}
