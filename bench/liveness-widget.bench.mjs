@@ -100,42 +100,21 @@ function instrument(image) {
   Object.defineProperty(window, '__openFakeCamera', { value: () => navigator.mediaDevices.getUserMedia() });
 }
 
-const TEXTS = {
-  title: 't',
-  intro: 'i',
-  start: 'Start',
-  cancel: 'Cancel',
-  recording: 'r',
-  preparing: 'p',
-  holdStill: 'h',
-  guidance: {
-    'no-face': '',
-    'several-faces': '',
-    'too-far': '',
-    'too-close': '',
-    'off-centre': '',
-    'too-dark': '',
-    ok: '',
-  },
-  prompts: { 'turn-left': '', 'turn-right': '', 'look-up': '', blink: '', smile: '', 'open-mouth': '' },
-};
-
 /** Detections per second of the chunk's guidance loop. */
 async function guidanceRate(page, service) {
   await page.evaluate(
-    async ({ url, texts, nonce, base }) => {
+    async ({ url, nonce, base }) => {
       const { runLiveness } = await import(url);
       const controller = new AbortController();
       window.__stop = () => controller.abort();
       window.__run = runLiveness({
         challenge: { nonce, script: null, fallback: false },
-        texts,
         language: 'en',
         serviceBase: base,
         signal: controller.signal,
       }).catch((error) => error.code);
     },
-    { url: `${service.url}/widget/liveness.js`, texts: TEXTS, nonce: NONCE, base: `${service.url}/` },
+    { url: `${service.url}/widget/liveness.js`, nonce: NONCE, base: `${service.url}/` },
   );
   await page.click('[data-peerproof-liveness] button[data-action="start"]');
   await page.waitForSelector('[data-peerproof-liveness][data-phase="guidance"]', { timeout: 60_000 });

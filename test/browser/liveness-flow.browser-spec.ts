@@ -40,8 +40,8 @@ type StandInMode = 'pass' | 'wrong-prompts' | 'camera-denied' | 'wait-for-abort'
 
 /** The stand-in chunk: an ES module exporting runLiveness as the contract types it. */
 function standInChunk(mode: StandInMode): string {
-  return `export async function runLiveness({ challenge, texts, language, serviceBase, signal, onPhase }) {
-  const seen = { texts, language, serviceBase, nonce: challenge.nonce, aborted: false };
+  return `export async function runLiveness({ challenge, language, serviceBase, signal, onPhase }) {
+  const seen = { language, serviceBase, nonce: challenge.nonce, aborted: false };
   window.__standIn = seen;
   const overlay = document.createElement('div');
   overlay.setAttribute('data-peerproof-liveness', '');
@@ -195,7 +195,6 @@ describeBrowser('liveness flow of the widget in Chromium', () => {
     expect(seen).toMatchObject({
       language: 'en',
       serviceBase: `${t.baseUrl}/`,
-      texts: { start: 'Start', prompts: { blink: 'Blink' }, guidance: { 'too-dark': 'Find more light.' } },
     });
     expect(await page.locator('[data-peerproof-liveness]').count()).toBe(0);
     const verdict = await redeem(t.baseUrl, site.secret, await tokenOf(page));

@@ -3,6 +3,7 @@ import { LIVENESS_HINTS } from '../../src/protocol/challenge-wire';
 import { PROMPT_ACTIONS } from '../../src/protocol/liveness';
 import { LANGUAGES, errorText, textsFor } from '../../widget/src/i18n';
 import { CAPTURE_ERROR_CODES } from '../../widget/src/liveness-contract';
+import { OVERLAY_TEXTS, overlayTextsFor } from '../../widget/src/liveness/overlay-texts';
 import type { GuidanceHint } from '../../widget/src/liveness-contract';
 import { LIVENESS_PHASES } from '../../widget/src/widget-state';
 
@@ -32,12 +33,27 @@ describe('widget texts', () => {
     expect(empty).toEqual([]);
   });
 
+  it.each(LANGUAGES)('has every overlay text of English in %s, none of them empty', (language) => {
+    const english = leaves(OVERLAY_TEXTS.en).map(([path]) => path);
+    const sut = leaves(OVERLAY_TEXTS[language]);
+
+    expect(sut.map(([path]) => path)).toEqual(english);
+    expect(sut.filter(([, value]) => typeof value !== 'string' || value.trim() === '')).toEqual([]);
+  });
+
+  it('shows the overlay in English for a language the chunk has no table for', () => {
+    expect(overlayTextsFor('de')).toBe(OVERLAY_TEXTS.de);
+    expect(overlayTextsFor('xx')).toBe(OVERLAY_TEXTS.en);
+    expect(overlayTextsFor('constructor')).toBe(OVERLAY_TEXTS.en);
+  });
+
   it('has a text for every phase, guidance hint, prompt, capture error and service hint the liveness check knows', () => {
     const { liveness } = textsFor('en');
+    const overlay = OVERLAY_TEXTS.en;
 
     expect(Object.keys(liveness.phases).sort()).toEqual([...LIVENESS_PHASES].sort());
-    expect(Object.keys(liveness.overlay.guidance).sort()).toEqual([...GUIDANCE_HINTS].sort());
-    expect(Object.keys(liveness.overlay.prompts).sort()).toEqual([...PROMPT_ACTIONS].sort());
+    expect(Object.keys(overlay.guidance).sort()).toEqual([...GUIDANCE_HINTS].sort());
+    expect(Object.keys(overlay.prompts).sort()).toEqual([...PROMPT_ACTIONS].sort());
     expect(Object.keys(liveness.captureErrors).sort()).toEqual([...CAPTURE_ERROR_CODES].sort());
     expect(Object.keys(liveness.hints).sort()).toEqual([...LIVENESS_HINTS].sort());
   });
@@ -55,6 +71,6 @@ describe('widget texts', () => {
   });
 
   it('warns of the flashing screen before the camera starts, in English', () => {
-    expect(textsFor('en').liveness.overlay.intro).toMatch(/flash/);
+    expect(OVERLAY_TEXTS.en.intro).toMatch(/flash/);
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The widget's texts. Six small tables cost about 1.5 KB gzipped (6.5 KB with the liveness check's), so
- * they ship inside the loader rather than as per-locale chunks, which would need one more request before
+ * The widget's texts. Six small tables cost about 1.5 KB gzipped (3 KB with the liveness check's errors
+ * and hints; the overlay's texts are in the liveness chunk), so they ship inside the loader rather than as per-locale chunks, which would need one more request before
  * the widget can render.
  */
 import type { LivenessWidgetTexts } from './i18n-liveness';

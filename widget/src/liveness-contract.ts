@@ -41,7 +41,7 @@ export class LivenessCaptureError extends Error {
 /** What the guidance tells the visitor before the script starts. */
 export type GuidanceHint = 'no-face' | 'several-faces' | 'too-far' | 'too-close' | 'off-centre' | 'too-dark' | 'ok';
 
-/** Every text the overlay shows, already translated by the widget (i18n.ts). */
+/** Every text the overlay shows; the chunk carries them for each widget language (liveness/overlay-texts.ts). */
 export interface LivenessTexts {
   title: string;
   /** Before the camera starts: what will happen, that the screen will flash colours (photosensitivity). */
@@ -60,8 +60,7 @@ export interface LivenessTexts {
 
 export interface RunLivenessOptions {
   challenge: LivenessChallengeDto;
-  texts: LivenessTexts;
-  /** The language of the texts, for the overlay's `lang`. */
+  /** The widget's language (i18n.ts): the overlay speaks it, or English when the chunk has no table for it. */
   language: string;
   /** The service's root URL ending in `/`: the chunk loads widget/mediapipe.json and its files from it. */
   serviceBase: string;

@@ -80,10 +80,7 @@ function createApi(): PeerProofApi {
           warm: () => controller.warm(),
         },
       );
-      const controller = new WidgetController(widgetId, container, resolved, deps, view, {
-        language,
-        texts: texts.liveness.overlay,
-      });
+      const controller = new WidgetController(widgetId, container, resolved, deps, view, { language });
       widgets.set(widgetId, controller);
       byElement.set(container, widgetId);
       loadStylesheet(loader.stylesheetUrl, view.root);

@@ -7,7 +7,6 @@
 import type { ChallengeResponseDto, LivenessChallengeDto, LivenessHint } from '../../src/protocol/challenge-wire';
 import type { WireOutput } from '../../src/protocol/inference-task';
 import type { LivenessEvidence } from '../../src/protocol/liveness';
-import type { LivenessTexts } from './liveness-contract';
 import type { LivenessLoader } from './liveness-loader';
 import { LivenessUnavailableError, captureErrorCode } from './liveness-loader';
 import { ServiceError, isTestAnswer, knownHints } from './service-client';
@@ -25,10 +24,9 @@ export interface ControllerDeps {
   liveness: LivenessLoader;
 }
 
-/** The widget's language, for the liveness overlay it hands its texts to. */
+/** The widget's language, which the liveness overlay speaks too. */
 export interface OverlayLocale {
   language: string;
-  texts: LivenessTexts;
 }
 
 interface Work {
@@ -185,7 +183,6 @@ export class WidgetController {
     try {
       return await runLiveness({
         challenge,
-        texts: this.locale.texts,
         language: this.locale.language,
         serviceBase: this.deps.liveness.serviceBase,
         signal,

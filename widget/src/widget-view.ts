@@ -154,7 +154,7 @@ export class WidgetView {
     const { texts } = this.options;
     if (state.kind === 'solved') return texts.solved;
     // The overlay's instructions are too long for the checkbox; the status line carries them.
-    if (state.kind === 'liveness') return texts.liveness.overlay.title;
+    if (state.kind === 'liveness') return texts.liveness.title;
     return isBusy(state) ? this.statusText(state) : texts.label;
   }
 

@@ -13,6 +13,7 @@ import { FrameGrabber } from './frame-grabber';
 import { FaceTracker } from './landmarker';
 import type { OverlayPhase } from './overlay';
 import { LivenessOverlay } from './overlay';
+import { overlayTextsFor } from './overlay-texts';
 import type { CaptureSession } from './script-player';
 import { ScriptStalled, playScript, runGuidance } from './script-player';
 
@@ -30,7 +31,10 @@ export const runLiveness: RunLiveness = async (options) => {
   options.signal.addEventListener('abort', onAbort, { once: true });
   let started!: () => void;
   const startClicked = new Promise<void>((resolve) => (started = resolve));
-  const overlay = new LivenessOverlay(options.texts, options.language, { start: () => started(), cancel: onAbort });
+  const overlay = new LivenessOverlay(overlayTextsFor(options.language), options.language, {
+    start: () => started(),
+    cancel: onAbort,
+  });
   const phase = (next: OverlayPhase) => {
     overlay.setPhase(next);
     options.onPhase?.(next);
