@@ -231,7 +231,7 @@ describeBrowser('liveness in Chromium: a simulated visitor, the real widget and 
       expect(liveness.threshold).toBe(0.7);
       expect(liveness.score).toBeGreaterThanOrEqual(liveness.threshold);
       expect(await page.locator('[data-peerproof-liveness]').count()).toBe(0);
-      // Failed attempts before the pass show in the console as the 200 of a failed solution: none is an error.
+      // Nothing went wrong in the page, retried attempts included (a failed solution is a 200 answer).
       expect({ console: consoleErrorsOf(problems), errors: problems.pageErrors }).toEqual({ console: [], errors: [] });
     },
     ATTEMPTS * LIVENESS_TIMEOUT_MS,
@@ -293,7 +293,8 @@ describeBrowser('liveness in Chromium: a simulated visitor, the real widget and 
 
       const hints = await expectRefused(page);
 
-      // Another script's prompts, or its colours, or both (which depends on the two scripts drawn).
+      // Another script's prompts, or its colours, or both (which depends on the two scripts drawn; passing both
+      // by chance needs the same head-pose prompts in the same order and correlated colours).
       expect(hints.length).toBeGreaterThan(0);
       expect(hints.every((hint) => hint === 'prompts-missed' || hint === 'flash-not-reflected')).toBe(true);
     },
