@@ -19,8 +19,9 @@ import type { TestApp } from '../support/test-app';
 
 /**
  * The real liveness chunk (/widget/liveness.js) behind the real widget and service: the overlay opens on a
- * liveness site, Cancel and a denied camera end in their own errors, and "Continue without camera" earns a
- * compute token. Chromium's fake camera (a test pattern, no face) stands in for a webcam.
+ * liveness site; Cancel, a denied camera and a chunk that cannot load end in their own errors; a reset
+ * closes the overlay and the camera; "Continue without camera" earns a compute token. Chromium's fake camera
+ * (a test pattern, no face) stands in for a webcam; liveness-e2e.browser-spec.ts has a face that passes.
  */
 
 const describeBrowser = browserTestsEnabled() ? describe : describe.skip;
@@ -165,6 +166,60 @@ describeBrowser('liveness chunk and the camera-less fallback in Chromium', () =>
     const verdict = await redeem(t.baseUrl, site.secret, token);
     expect(verdict).toMatchObject({ success: true, level: 'compute', hostname: 'localhost' });
     expect(verdict.liveness).toBeUndefined();
+  });
+
+  it('says liveness-unavailable when the chunk cannot load, with Retry and no fallback where the site allows none', async () => {
+    const page = await openSite(await livenessSite(false));
+    await page.route('**/widget/liveness.js', (route) => route.abort('connectionrefused'));
+
+    await page.click('.peerproof-check');
+    await waitForState(page, 'error');
+
+    expect(await statusText(page)).toBe('The camera check could not be loaded.');
+    expect(await page.locator('.peerproof-fallback').isVisible()).toBe(false);
+    expect(await page.locator('.peerproof-retry').isVisible()).toBe(true);
+    expect(await errorCodes(page)).toEqual(['liveness-unavailable']);
+    expect(await overlay(page).count()).toBe(0);
+
+    // The next attempt loads the chunk again, now that it can be reached.
+    await page.unroute('**/widget/liveness.js');
+    await page.click('.peerproof-retry');
+    await overlay(page).locator('button[data-action="start"]').waitFor({ state: 'visible', timeout: SOLVE_TIMEOUT_MS });
+  });
+
+  it('closes the overlay and stops the camera when the widget is reset; the abandoned attempt changes nothing', async () => {
+    const page = await openSite(await livenessSite(true));
+    await page.evaluate(() => {
+      const tracks: MediaStreamTrack[] = [];
+      Object.defineProperty(window, '__tracks', { value: tracks });
+      const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      navigator.mediaDevices.getUserMedia = async (constraints) => {
+        const stream = await open(constraints);
+        tracks.push(...stream.getTracks());
+        return stream;
+      };
+    });
+
+    await page.click('.peerproof-check');
+    const start = overlay(page).locator('button[data-action="start"]');
+    await start.waitFor({ state: 'visible', timeout: SOLVE_TIMEOUT_MS });
+    expect(await page.locator('.peerproof-label').textContent()).toBe('Camera check');
+    expect(await page.locator('.peerproof-check').getAttribute('aria-checked')).toBe('mixed');
+    await start.click();
+    await page.waitForSelector('[data-peerproof-liveness][data-phase="guidance"]', {
+      state: 'attached',
+      timeout: SOLVE_TIMEOUT_MS,
+    });
+    await page.evaluate(() => window.peerproof!.reset());
+    await overlay(page).waitFor({ state: 'detached' });
+
+    const tracks = await page.evaluate(() =>
+      (window as unknown as { __tracks: MediaStreamTrack[] }).__tracks.map((track) => track.readyState),
+    );
+    expect(tracks).toEqual(['ended']);
+    expect(await page.locator('.peerproof-widget').getAttribute('data-state')).toBe('idle');
+    expect(await errorCodes(page)).toEqual([]);
+    expect(await page.evaluate(() => window.peerproof!.getResponse())).toBe('');
   });
 
   it('runs the chunk on /demo?level=liveness under the demo page’s CSP without violations', async () => {
