@@ -125,7 +125,7 @@ export interface PageResponse {
   status?: number;
   contentType?: string;
   headers?: Record<string, string>;
-  body: string;
+  body: string | Uint8Array;
 }
 
 export type PageHandler = (request: PageRequest) => PageResponse | Promise<PageResponse>;

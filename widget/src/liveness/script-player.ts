@@ -4,7 +4,7 @@
  * times). One animation-frame loop each, so the screen and the detection stay in step.
  */
 import type { FaceBox, FrameSummary, LivenessCrop, LivenessScript } from '../../../src/protocol/liveness';
-import { EVIDENCE_LIMITS } from '../../../src/protocol/liveness-script';
+import { EVIDENCE_LIMITS, SCRIPT_TIMING } from '../../../src/protocol/liveness-script';
 import { LivenessCaptureError } from '../liveness-contract';
 import { CaptureSchedule } from './capture-schedule';
 import type { FrameGrabber } from './frame-grabber';
@@ -16,6 +16,14 @@ import type { LivenessOverlay } from './overlay';
 
 /** At most ~30 summaries a second: well inside the evidence's 60 fps and 600-frame limits on a long script. */
 const MIN_FRAME_INTERVAL_MS = 33;
+
+/**
+ * While the screen flashes the head holds still, so the face is detected only this often. A detection
+ * blocks the main thread for tens of milliseconds on a slow device: run on every frame it delays each
+ * colour's paint, and the camera frame that shows it, past the colour's crop, which then shows the previous
+ * colour. Not much longer: with one stalled frame on top it must stay within the evidence's 400 ms gap.
+ */
+const FLASH_FRAME_INTERVAL_MS = 150;
 
 /** Longer than this between two animation frames, the script is played again from the guidance. */
 const STALL_MS = 1000;
@@ -75,7 +83,7 @@ export async function playScript(
     // Every animation frame, before the slower detection: a crop's time depends on the screen's pace only.
     crops.push(...captures.onTick(t, lastFace));
     const last = frames.at(-1);
-    if (last && t - last.t < MIN_FRAME_INTERVAL_MS) continue;
+    if (last && t - last.t < (isFlashing(script, t) ? FLASH_FRAME_INTERVAL_MS : MIN_FRAME_INTERVAL_MS)) continue;
     const face = singleFace(tracker.detect(video, now));
     const summary = face && summariseFrame(t, face);
     if (summary && frames.length < EVIDENCE_LIMITS.maxFrames && (!last || summary.t > last.t)) {
@@ -94,6 +102,13 @@ export async function playScript(
 /** With two faces in view the summary could follow either: such frames are left out. */
 function singleFace(faces: FaceObservation[]): FaceObservation | null {
   return faces.length === 1 ? faces[0] : null;
+}
+
+/** From the hold-still lead-in before the first flash to the last capture, which follows the flashes. */
+function isFlashing(script: LivenessScript, t: number): boolean {
+  const first = script.flashes[0];
+  const lastCapture = script.captures.at(-1);
+  return !!first && !!lastCapture && t >= first.start - SCRIPT_TIMING.flashLeadIn && t <= lastCapture.t;
 }
 
 function showTimeline(overlay: LivenessOverlay, script: LivenessScript, t: number): void {
