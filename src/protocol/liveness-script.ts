@@ -133,6 +133,10 @@ export const EVIDENCE_LIMITS = {
   /** Per crop, decoded from base64. */
   maxCropBytes: 48 * 1024,
   maxDurationMs: 30_000,
+  /** The longest gap between frame summaries: below ~3 frames a second the prompts cannot be followed. */
+  maxFrameGapMs: 400,
+  /** How far a crop may be taken from its scripted time. */
+  captureToleranceMs: 150,
 } as const;
 
 /** The crop geometry the client uses: a square of this many face-box sides about the face's centre. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import type { FaceBox, LivenessCrop } from '../../src/protocol/liveness';
+import type { FaceBox, FrameSummary, LivenessCrop } from '../../src/protocol/liveness';
 import { frameSummarySchema } from '../../src/protocol/liveness';
-import { CROP_CONTEXT, EVIDENCE_LIMITS } from '../../src/protocol/liveness-script';
+import { CROP_CONTEXT, EVIDENCE_LIMITS, deriveLivenessScript } from '../../src/protocol/liveness-script';
 import { ACTION_RULES } from '../../src/liveness/checks/prompts.check';
 import { cameraErrorCode } from '../../widget/src/liveness/camera';
 import type { CropGrabber } from '../../widget/src/liveness/capture-schedule';
@@ -11,6 +11,7 @@ import type { FaceObservation } from '../../widget/src/liveness/frame-summary';
 import { landmarkBox, summariseFrame } from '../../widget/src/liveness/frame-summary';
 import { GUIDANCE_LIMITS, SteadyGate, decideGuidance, meanLuma } from '../../widget/src/liveness/guidance';
 import { headPoseFromMatrix } from '../../widget/src/liveness/head-pose';
+import { isSpoiled } from '../../widget/src/liveness/script-player';
 
 /** A column-major 4×4 matrix from a 3×3 rotation (rows) and a translation, as MediaPipe lays them out. */
 function matrix(rotation: number[][], translation: [number, number, number] = [0, 0, -50]): number[] {
@@ -266,5 +267,28 @@ describe('CaptureSchedule', () => {
       [800, 1],
     ]);
     expect(sut.onTick(900, face)).toEqual([]);
+  });
+});
+
+describe('isSpoiled', () => {
+  const script = deriveLivenessScript('0123456789abcdef0123456789abcdef');
+  const frameAt = (t: number) => ({ t }) as FrameSummary;
+  const cropsAt = (...times: number[]) => times.map((t) => ({ t }) as LivenessCrop);
+  const first = script.captures[0].t;
+
+  it('accepts a take whose summaries and crops keep the service’s timing rules', () => {
+    expect(isSpoiled(script, [], undefined, 5_000)).toBe(false);
+    expect(isSpoiled(script, cropsAt(first + 150), frameAt(1_000), 1_400)).toBe(false);
+  });
+
+  it('spoils a take once no summary came for longer than the service accepts between two', () => {
+    expect(isSpoiled(script, [], frameAt(1_000), 1_000 + EVIDENCE_LIMITS.maxFrameGapMs + 1)).toBe(true);
+  });
+
+  it('spoils a take whose crop missed its moment by more than the tolerance, early or late', () => {
+    const tolerance = EVIDENCE_LIMITS.captureToleranceMs;
+    expect(isSpoiled(script, cropsAt(first + tolerance + 1), frameAt(900), 1_000)).toBe(true);
+    expect(isSpoiled(script, cropsAt(first - tolerance - 1), frameAt(900), 1_000)).toBe(true);
+    expect(isSpoiled(script, cropsAt(first, script.captures[1].t + tolerance + 1), frameAt(900), 1_000)).toBe(true);
   });
 });

@@ -6,10 +6,9 @@ import { EVIDENCE_LIMITS } from '../../protocol/liveness';
 import type { CheckResult } from '../check-result';
 import type { RgbImage } from '../rgb-image';
 
-/** How far a crop's time may stray from its scripted capture moment (a frame or two at 15–30 fps). */
-export const CAPTURE_TOLERANCE_MS = 150;
-/** The longest gap between frame summaries: below ~3 frames a second the prompts cannot be followed. */
-export const MAX_FRAME_GAP_MS = 400;
+/** Shared with the widget, which replays a take it knows would fail these (src/protocol/liveness-script.ts). */
+export const CAPTURE_TOLERANCE_MS = EVIDENCE_LIMITS.captureToleranceMs;
+export const MAX_FRAME_GAP_MS = EVIDENCE_LIMITS.maxFrameGapMs;
 /** Faster than 60 frames a second is not a webcam. */
 export const MIN_FRAME_INTERVAL_MS = 1000 / 60;
 

@@ -5,9 +5,10 @@
  * main thread). Pure apart from the grabber it is given, so the timing rules are unit-tested.
  */
 import type { FaceBox, LivenessCrop, ScriptCapture } from '../../../src/protocol/liveness';
+import { EVIDENCE_LIMITS } from '../../../src/protocol/liveness-script';
 
 /** A crop is taken at most this far from its scripted time, as the service's structure check allows. */
-export const CAPTURE_TOLERANCE_MS = 150;
+export const CAPTURE_TOLERANCE_MS = EVIDENCE_LIMITS.captureToleranceMs;
 
 /** Draws a crop of the current frame (cheap), and encodes one that was kept (a JPEG: dearer). */
 export interface CropGrabber<Grabbed extends { t: number }> {

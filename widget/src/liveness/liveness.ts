@@ -19,7 +19,7 @@ import { ScriptStalled, playScript, runGuidance } from './script-player';
 
 export { LivenessCaptureError };
 
-/** How often the script is played when stalls interrupt it; the last attempt plays on whatever happens. */
+/** How often the script is played when takes are spoiled; the last take plays on whatever happens. */
 const MAX_SCRIPT_ATTEMPTS = 3;
 
 export const runLiveness: RunLiveness = async (options) => {
@@ -66,7 +66,7 @@ export const runLiveness: RunLiveness = async (options) => {
   }
 };
 
-/** A script interrupted by a stall (a hidden tab) is played again, a few times, from the guidance. */
+/** A spoiled take (a hidden tab, a stall, the face gone) is played again, a few times, from the guidance. */
 async function guideAndPlay(
   session: CaptureSession,
   script: LivenessScript,

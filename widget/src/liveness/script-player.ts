@@ -25,10 +25,12 @@ const MIN_FRAME_INTERVAL_MS = 33;
  */
 const FLASH_FRAME_INTERVAL_MS = 150;
 
-/** Longer than this between two animation frames, the script is played again from the guidance. */
-const STALL_MS = 1000;
-
-/** The script was interrupted (the tab hidden, the device stalled): play it again from the guidance. */
+/**
+ * The take is spoiled: the tab was hidden, the device stalled or the face left the frame, so the frame
+ * summaries have a longer gap, or a crop missed its moment by more, than the service's structure check
+ * accepts (EVIDENCE_LIMITS). Rather than send evidence sure to fail, the script is played again from the
+ * guidance.
+ */
 export class ScriptStalled extends Error {
   constructor() {
     super('script-stalled');
@@ -42,7 +44,7 @@ export interface CaptureSession {
   grabber: FrameGrabber;
   overlay: LivenessOverlay;
   signal: AbortSignal;
-  /** Whether a stall restarts the script (false: play on, and let the service judge the gaps). */
+  /** Whether a spoiled take restarts the script (false: play on, and let the service judge it). */
   restartOnStall?: boolean;
 }
 
@@ -70,19 +72,17 @@ export async function playScript(
   const captures = new CaptureSchedule(script.captures, grabber);
   let lastFace: FaceBox | null = null;
   const start = await animationFrame(signal);
-  let previous = start;
   for (let now = start; now - start <= script.durationMs; now = await animationFrame(signal)) {
-    // A hidden tab gets no animation frames: its evidence would have a hole the service refuses.
-    if (session.restartOnStall && now - previous > STALL_MS) {
-      overlay.showFlash(null);
-      throw new ScriptStalled();
-    }
-    previous = now;
     const t = now - start;
     showTimeline(overlay, script, t);
     // Every animation frame, before the slower detection: a crop's time depends on the screen's pace only.
     crops.push(...captures.onTick(t, lastFace));
     const last = frames.at(-1);
+    if (session.restartOnStall && isSpoiled(script, crops, last, t)) {
+      overlay.showFlash(null);
+      overlay.showPrompt(null);
+      throw new ScriptStalled();
+    }
     if (last && t - last.t < (isFlashing(script, t) ? FLASH_FRAME_INTERVAL_MS : MIN_FRAME_INTERVAL_MS)) continue;
     const face = singleFace(tracker.detect(video, now));
     const summary = face && summariseFrame(t, face);
@@ -97,6 +97,17 @@ export async function playScript(
     throw new LivenessCaptureError('face-lost');
   }
   return { frames, crops };
+}
+
+/** Whether the take already breaks a timing rule of the evidence: the last summary too old, or a crop off time. */
+export function isSpoiled(
+  script: LivenessScript,
+  crops: readonly LivenessCrop[],
+  lastFrame: FrameSummary | undefined,
+  t: number,
+): boolean {
+  if (lastFrame && t - lastFrame.t > EVIDENCE_LIMITS.maxFrameGapMs) return true;
+  return crops.some((crop, i) => Math.abs(crop.t - script.captures[i].t) > EVIDENCE_LIMITS.captureToleranceMs);
 }
 
 /** With two faces in view the summary could follow either: such frames are left out. */
