@@ -5,18 +5,11 @@
 //   detectForVideo loop on the same stream, the same files and options, paced by animation frames as well.
 // The callbacks of page.evaluate run in the browser, hence its globals:
 /* global window, document, performance, navigator, requestAnimationFrame, Image, AbortController */
-import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import playwright from 'playwright-core';
-
-const require = createRequire(import.meta.url);
-const dist = (file) => require(path.resolve('dist/src', file));
-const { loadConfig } = dist('config/app-config.js');
-const { createApp } = dist('bootstrap.js');
+import { startService } from './browser-service.mjs';
 
 const MEASURE_MS = 4000;
 /** Alternated, medians reported: a shared machine's load drifts during a run. */
@@ -24,35 +17,6 @@ const ROUNDS = 3;
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 const NONCE = '00112233445566778899aabbccddeeff';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-async function startService() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peerproof-bench-'));
-  const port = await freePort();
-  const env = {
-    PORT: String(port),
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    DATABASE_URL: `sqlite:${path.join(dir, 'bench.sqlite')}`,
-    LOG_LEVEL: 'error',
-    DATA_DIR: dir,
-    TORRENT_ENABLED: 'false',
-  };
-  const app = await createApp(loadConfig(env, process.cwd()), { logger: false });
-  await app.listen({ port, host: '127.0.0.1' });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: async () => (await app.close(), fs.rmSync(dir, { recursive: true })),
-  };
-}
 
 /** The embedding site on its own origin (localhost: a secure context, so getUserMedia exists). */
 async function startPages() {

@@ -9,16 +9,13 @@
 /* global window, document, performance, PerformanceObserver, getComputedStyle, Worker */
 import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import playwright from 'playwright-core';
+import { startService } from './browser-service.mjs';
 
 const require = createRequire(import.meta.url);
 const dist = (file) => require(path.resolve('dist/src', file));
-const { loadConfig } = dist('config/app-config.js');
-const { createApp } = dist('bootstrap.js');
 const { InferenceService } = dist('inference/inference.service.js');
 const { ModelRunnerService } = dist('models/model-runner.service.js');
 const { solveTask } = dist('protocol/reference-solver.js');
@@ -30,36 +27,6 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const ms = (value) => `${value.toFixed(1)} ms`;
 
 /** A free loopback port, known before start-up: challenges name the model by PUBLIC_URL, which must match. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-async function startService() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peerproof-bench-'));
-  const port = await freePort();
-  const env = {
-    PORT: String(port),
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    DATABASE_URL: `sqlite:${path.join(dir, 'bench.sqlite')}`,
-    RATE_LIMIT_PER_MINUTE: '0',
-    LOG_LEVEL: 'error',
-    DEMO_SITE: 'true',
-    DATA_DIR: dir,
-    TORRENT_ENABLED: 'false',
-  };
-  const config = loadConfig(env, process.cwd());
-  const app = await createApp(config, { logger: false });
-  await app.listen({ port, host: '127.0.0.1' });
-  const url = `http://127.0.0.1:${port}`;
-  return { app, url, close: async () => (await app.close(), fs.rmSync(dir, { recursive: true })) };
-}
-
 function loaderSize() {
   const bytes = fs.readFileSync('widget/dist/peerproof.js');
   const gzip = gzipSync(bytes, { level: 9 }).length;
@@ -160,7 +127,7 @@ async function mainThread(browser, service) {
   console.log(`   target: no task over 50 ms ${longTasks.length === 0 ? 'OK' : 'MISSED'}`);
 }
 
-const service = await startService();
+const service = await startService({ RATE_LIMIT_PER_MINUTE: '0', DEMO_SITE: 'true' });
 const browser = await playwright.chromium.launch({
   executablePath: process.env.PEERPROOF_CHROMIUM || '/usr/bin/chromium',
   args: CHROMIUM_ARGS,

@@ -192,12 +192,18 @@ describeBrowser('liveness capture chunk in Chromium', () => {
     const script = deriveLivenessScript(NONCE);
     expect(livenessEvidenceSchema.safeParse(evidence).error).toBeUndefined();
     expect(evidence.nonce).toBe(NONCE);
-    expectCropsOnSchedule(evidence, script);
+    // A loaded machine may spoil a take (a frame gap, a late crop): the chunk then plays the script again
+    // from the guidance, and sends the third take whatever happens.
+    expect(phases.join()).toMatch(/^intro,camera,(guidance,script,){1,3}done$/);
+    const plays = phases.filter((phase) => phase === 'script').length;
     // Frames from before the first prompt to after the last capture, never more than 400 ms apart.
     expect(evidence.frames[0].t).toBeLessThan(script.prompts[0].start);
     expect(evidence.frames.at(-1)!.t).toBeGreaterThan(script.captures.at(-1)!.t);
     const gaps = evidence.frames.slice(1).map((frame, i) => frame.t - evidence.frames[i].t);
-    expect(Math.max(...gaps)).toBeLessThanOrEqual(400);
+    if (plays < 3) {
+      expectCropsOnSchedule(evidence, script);
+      expect(Math.max(...gaps)).toBeLessThanOrEqual(400);
+    }
     // The photo faces the camera: no pose near ±180° from a misread matrix.
     for (const frame of evidence.frames) {
       expect(Math.abs(frame.yaw)).toBeLessThan(25);
@@ -209,9 +215,9 @@ describeBrowser('liveness capture chunk in Chromium', () => {
     expect(box.w).toBeGreaterThan(0.15);
     expect(box.w).toBeLessThan(0.35);
 
-    expect(phases).toEqual(['intro', 'camera', 'guidance', 'script', 'done']);
-    expect(flashes).toEqual(script.flashes.map((flash) => flash.rgb.join(',')));
-    expect(prompts).toEqual(script.prompts.map((prompt) => prompt.action));
+    // The take that was sent showed the whole script, in order.
+    expect(flashes.slice(-script.flashes.length)).toEqual(script.flashes.map((flash) => flash.rgb.join(',')));
+    expect(prompts.slice(-script.prompts.length)).toEqual(script.prompts.map((prompt) => prompt.action));
     expect({ tracks, tracksLive, overlays }).toEqual({ tracks: 1, tracksLive: 0, overlays: 0 });
 
     const serviceOrigin = new URL(t.baseUrl).origin;
@@ -236,17 +242,17 @@ describeBrowser('liveness capture chunk in Chromium', () => {
       while (performance.now() < until);
     });
     const { result, phases } = await outcome(page);
-    // A loaded machine may stall the page once more by itself: the third play is the last, whatever happens.
-    expect(phases.slice(0, 6)).toEqual(['intro', 'camera', 'guidance', 'script', 'guidance', 'script']);
-    expect(phases.at(-1)).toBe('done');
+    // A loaded machine may spoil a take once more by itself: the third play is sent, whatever happens.
+    expect(phases.join()).toMatch(/^intro,camera,guidance,script,(guidance,script,){1,2}done$/);
     const plays = phases.filter((phase) => phase === 'script').length;
-    expect(plays).toBeLessThanOrEqual(3);
     expect(livenessEvidenceSchema.safeParse(result.evidence).error).toBeUndefined();
-    // Restarted plays never keep a hole: the frames of the evidence come from one uninterrupted play.
+    // A replayed take keeps no hole: the evidence meets the service's timing rules.
     const frames = result.evidence!.frames;
     const gaps = frames.slice(1).map((frame, i) => frame.t - frames[i].t);
-    if (plays < 3) expect(Math.max(...gaps)).toBeLessThanOrEqual(1000);
-    expectCropsOnSchedule(result.evidence!, deriveLivenessScript(NONCE));
+    if (plays < 3) {
+      expect(Math.max(...gaps)).toBeLessThanOrEqual(400);
+      expectCropsOnSchedule(result.evidence!, deriveLivenessScript(NONCE));
+    }
   });
 
   it('rejects with camera-denied when the visitor refuses the camera, and removes the overlay', async () => {

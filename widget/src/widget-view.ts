@@ -9,6 +9,7 @@ import { errorText } from './i18n';
 import type { Size, Theme } from './widget-options';
 import type { WidgetState } from './widget-state';
 import { isBusy, progressPercent } from './widget-state';
+import { button, el, text } from './dom';
 
 export interface ViewOptions {
   widgetId: string;
@@ -88,9 +89,9 @@ export class WidgetView {
     this.hints = el('ul', 'peerproof-hints');
     this.hints.id = `${widgetId}-hints`;
     this.hints.hidden = true;
-    this.retryButton = button('peerproof-retry', texts.retry, () => actions.retry());
+    this.retryButton = hiddenButton('peerproof-retry', texts.retry, () => actions.retry());
     this.retryButton.setAttribute('aria-describedby', `${statusId} ${this.hints.id}`);
-    this.fallbackButton = button('peerproof-fallback', texts.liveness.fallback, () => actions.fallback());
+    this.fallbackButton = hiddenButton('peerproof-fallback', texts.liveness.fallback, () => actions.fallback());
 
     const main = el('div', 'peerproof-main');
     // The wordmark stays short in every language, leaving the label its room; the full phrase is its tooltip.
@@ -202,22 +203,9 @@ export class WidgetView {
   }
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string): HTMLElementTagNameMap[K] {
-  const element = document.createElement(tag);
-  element.className = className;
-  return element;
-}
-
-function text<T extends HTMLElement>(element: T, content: string): T {
-  element.textContent = content;
-  return element;
-}
-
-function button(className: string, label: string, onClick: () => void): HTMLButtonElement {
-  const element = text(el('button', className), label);
-  element.type = 'button';
+function hiddenButton(className: string, label: string, onClick: () => void): HTMLButtonElement {
+  const element = button(className, label, onClick);
   element.hidden = true;
-  element.addEventListener('click', onClick);
   return element;
 }
 

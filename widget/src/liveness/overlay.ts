@@ -6,6 +6,7 @@
 import type { PromptAction } from '../../../src/protocol/liveness';
 import type { GuidanceHint, LivenessTexts } from '../liveness-contract';
 import { OVERLAY_CSS } from './overlay-styles';
+import { button, el, text } from '../dom';
 
 export type OverlayPhase = 'intro' | 'camera' | 'guidance' | 'script' | 'done';
 
@@ -42,7 +43,7 @@ export class LivenessOverlay {
     const title = text(el('h2', 'title'), texts.title);
     title.id = 'peerproof-liveness-title';
 
-    this.startButton = button('start', texts.start, actions.start);
+    this.startButton = actionButton('start', texts.start, actions.start);
     this.intro = el('div', 'intro');
     this.intro.append(text(el('p', 'intro-text'), texts.intro), this.startButton);
 
@@ -60,7 +61,7 @@ export class LivenessOverlay {
     this.prompt.setAttribute('aria-live', 'assertive');
 
     panel.append(title, this.intro, this.stage, this.recording, this.prompt, this.status);
-    this.cancelButton = button('cancel', texts.cancel, actions.cancel);
+    this.cancelButton = actionButton('cancel', texts.cancel, actions.cancel);
     panel.append(this.cancelButton);
     panel.addEventListener('keydown', (event) => {
       if (event.key === 'Escape') actions.cancel();
@@ -131,21 +132,8 @@ function overlaySheet(): CSSStyleSheet {
   return sheet;
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string): HTMLElementTagNameMap[K] {
-  const element = document.createElement(tag);
-  element.className = className;
-  return element;
-}
-
-function text<T extends HTMLElement>(element: T, content: string): T {
-  element.textContent = content;
-  return element;
-}
-
-function button(action: string, label: string, onClick: () => void): HTMLButtonElement {
-  const element = text(el('button', action), label);
-  element.type = 'button';
+function actionButton(action: string, label: string, onClick: () => void): HTMLButtonElement {
+  const element = button(action, label, onClick);
   element.dataset.action = action;
-  element.addEventListener('click', onClick);
   return element;
 }
