@@ -10,7 +10,14 @@ import type { LivenessChallengeDto } from '../../src/protocol/challenge-wire';
 import type { LivenessEvidence } from '../../src/protocol/liveness';
 import type { LivenessChunk } from '../../widget/src/liveness-contract';
 import type { PageProblems } from '../support/browser';
-import { PageServer, browserTestsEnabled, launchChromium, openPage, startWidgetService } from '../support/browser';
+import {
+  PageServer,
+  browserTestsEnabled,
+  launchChromium,
+  openPage,
+  requireBuiltWidget,
+  startWidgetService,
+} from '../support/browser';
 import { createSite } from '../support/fixtures';
 import { FACES_DIR } from '../support/liveness';
 import { solveChallenge } from '../support/solver';
@@ -86,11 +93,7 @@ describeBrowser('liveness capture chunk in Chromium', () => {
 
   beforeAll(async () => {
     [browser, t, pages] = await Promise.all([launchChromium(), startWidgetService(), PageServer.start()]);
-    chunkUrl = `${t.baseUrl}/widget/liveness.js`;
-    const chunk = await fetch(chunkUrl);
-    if (chunk.status !== 200) {
-      throw new Error(`GET /widget/liveness.js answered ${chunk.status}: build the widget first (npm run build)`);
-    }
+    chunkUrl = await requireBuiltWidget(t, 'liveness.js');
     // What a site's CSP needs for the chunk (docs/widget.md): the service's scripts, WebAssembly, fetches.
     // (img-src data: is the fake camera's, which draws its photo from a data: URL.)
     pages.html(

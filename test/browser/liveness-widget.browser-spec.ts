@@ -11,6 +11,7 @@ import {
   chromiumPath,
   openPage,
   redeem,
+  requireBuiltWidget,
   saveArtifact,
   startWidgetService,
 } from '../support/browser';
@@ -44,8 +45,7 @@ describeBrowser('liveness chunk and the camera-less fallback in Chromium', () =>
       startWidgetService({ DEMO_SITE: 'true' }),
       PageServer.start(),
     ]);
-    const chunk = await fetch(`${t.baseUrl}/widget/liveness.js`);
-    if (chunk.status !== 200) throw new Error(`GET /widget/liveness.js answered ${chunk.status}: npm run build`);
+    await requireBuiltWidget(t, 'liveness.js');
   });
 
   afterAll(async () => {

@@ -12,6 +12,7 @@ import {
   launchChromium,
   openPage,
   redeem,
+  requireBuiltWidget,
   saveArtifact,
   siteverifyHandler,
   startWidgetService,
@@ -68,11 +69,7 @@ describeBrowser('widget in Chromium', () => {
       PageServer.start(),
     ]);
     site = await createSite(t, { name: 'Browser tests', hostnames: ['localhost'], difficulty: 'easy' });
-    loaderUrl = `${t.baseUrl}/widget/peerproof.js`;
-    const loader = await fetch(loaderUrl);
-    if (loader.status !== 200) {
-      throw new Error(`GET /widget/peerproof.js answered ${loader.status}: build the widget first (npm run build)`);
-    }
+    loaderUrl = await requireBuiltWidget(t, 'peerproof.js');
     // The site's own script (no inline code anywhere): global callbacks that data-* attributes name.
     pages.script(
       '/callbacks.js',

@@ -48,6 +48,16 @@ export function browserTestsEnabled(): boolean {
   return true;
 }
 
+/** Fails the suite at once, saying what to do, when the service has no built widget to serve at `file`. */
+export async function requireBuiltWidget(t: TestApp, file: string): Promise<string> {
+  const url = `${t.baseUrl}/widget/${file}`;
+  const response = await fetch(url);
+  if (response.status !== 200) {
+    throw new Error(`GET /widget/${file} answered ${response.status}: build the widget first (npm run build)`);
+  }
+  return url;
+}
+
 /** A headless Chromium with a fresh temporary profile (Playwright creates and removes it). */
 export function launchChromium(): Promise<Browser> {
   return playwright.chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS });
