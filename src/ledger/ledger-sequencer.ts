@@ -129,11 +129,16 @@ export class LedgerSequencer {
     return { outcomes, head };
   }
 
-  /** The stored nodes this append reads: from memory when the log is as this process left it. */
+  /**
+   * The stored nodes this append reads: the left siblings the new leaves complete subtrees with, and the
+   * perfect subtrees of the new root that the batch does not create. From memory when the log is as this
+   * process left it; a fresh process (or one another instance wrote past) reads them all from the database.
+   */
   private async nodesFor(manager: EntityManager, size: number, count: number): Promise<NodeCache> {
     const cached = this.frontier?.size === size ? this.frontier.nodes : new NodeCache();
     this.frontier = null;
-    return cached.load(manager, appendReads(size, count));
+    const rootReads = nodesNeeded((r) => rootAt(r, size + count)).filter((node) => lastLeaf(node) < size);
+    return cached.load(manager, [...appendReads(size, count), ...rootReads]);
   }
 
   private async currentHead(manager: EntityManager, size: number, time: number): Promise<SignedTreeHead> {
@@ -149,6 +154,11 @@ export class LedgerSequencer {
       signature: String(row.signature),
     };
   }
+}
+
+/** The last leaf a perfect subtree covers: nodes ending at or past the old size are created by the append. */
+function lastLeaf({ level, index }: { level: number; index: number }): number {
+  return (index + 1) * 2 ** level - 1;
 }
 
 async function existingReceipts(manager: EntityManager, batch: Request[]): Promise<Set<string>> {

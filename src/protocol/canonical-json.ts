@@ -17,7 +17,7 @@ export function canonicalize(value: unknown): string {
   }
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map((item) => canonicalize(item)).join(',')}]`;
-  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+  if (typeof value === 'object' && isPlainObject(value)) {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, item]) => item !== undefined);
     // Default sort compares UTF-16 code units, which is what RFC 8785 §3.2.3 asks for.
     entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -28,4 +28,10 @@ export function canonicalize(value: unknown): string {
 
 export function canonicalBytes(value: unknown): Uint8Array {
   return new TextEncoder().encode(canonicalize(value));
+}
+
+/** Plain data objects, including dictionaries made with `Object.create(null)`; not dates, maps or class instances. */
+function isPlainObject(value: object): boolean {
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
 }
