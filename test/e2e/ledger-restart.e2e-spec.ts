@@ -28,7 +28,7 @@ describe.each(databaseKinds())('the ledger across restarts of `peerproof serve` 
       ADMIN_TOKEN,
       DEMO_SITE: 'false',
     });
-  });
+  }, 120_000);
   afterAll(async () => {
     await service?.stop('SIGKILL');
     await database?.drop();
@@ -70,5 +70,6 @@ describe.each(databaseKinds())('the ledger across restarts of `peerproof serve` 
     const audit = await verify();
     expect({ code: audit.code, stderr: audit.stderr }).toEqual({ code: 0, stderr: '' });
     expect(audit.stdout).toMatch(/^ledger OK: 12 entries/);
-  });
+    // Nine processes start in turn (the service four times, the CLI five): minutes on a loaded 2-core machine.
+  }, 240_000);
 });

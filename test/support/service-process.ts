@@ -67,10 +67,14 @@ export class ServiceProcess {
     this.child = child;
     child.stdout.on('data', (chunk: Buffer) => (this.output += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (this.output += chunk.toString('utf8')));
-    await waitFor('the service to be ready', async () => {
-      if (child.exitCode !== null) throw new Error(`serve exited early (${child.exitCode}):\n${this.output}`);
-      return (await fetch(`${this.baseUrl}/readyz`).catch(() => null))?.ok;
-    });
+    await waitFor(
+      'the service to be ready',
+      async () => {
+        if (child.exitCode !== null) throw new Error(`serve exited early (${child.exitCode}):\n${this.output}`);
+        return (await fetch(`${this.baseUrl}/readyz`).catch(() => null))?.ok;
+      },
+      90_000,
+    );
   }
 
   /** Sends `signal` and waits for the exit; returns the exit code and signal. */
