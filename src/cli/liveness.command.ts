@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Command } from 'commander';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CryptoAdapter } from '../adapters/crypto.adapter';
 import { FileStoreAdapter } from '../adapters/file-store.adapter';
@@ -8,8 +9,14 @@ import { OnnxAdapter } from '../adapters/onnx.adapter';
 import type { AppConfig } from '../config/app-config';
 import { buildDevSet } from '../liveness/eval/build-dev-set';
 import { formatReport, scoreFolder } from '../liveness/eval/evaluate';
+import { formatPassiveReport } from '../liveness/eval/passive-report';
+import type { ScoredFrame } from '../liveness/eval/passive-samples';
+import { listSamples, scoreSample } from '../liveness/eval/passive-samples';
+import { ANTI_SPOOF_MODELS, DEEPFAKE_MODEL } from '../liveness/passive/passive-models';
+import { LIVENESS_MODELS } from '../liveness/liveness-models';
 import { OnnxLivenessRunner } from '../liveness/onnx-liveness-runner';
 import { ModelRegistryService } from '../models/model-registry.service';
+import { CliError } from './cli-error';
 
 /** The shipped liveness models, verified against the manifest, outside the HTTP service. */
 async function livenessRunner(config: AppConfig): Promise<{ runner: OnnxLivenessRunner; onnx: OnnxAdapter }> {
@@ -39,6 +46,49 @@ export function livenessCommand(config: () => AppConfig): Command {
         const threshold = options.threshold === undefined ? settings.liveness.threshold : Number(options.threshold);
         process.stdout.write(
           options.json ? `${JSON.stringify(samples, null, 1)}\n` : `${formatReport(samples, threshold)}\n`,
+        );
+      } finally {
+        await onnx.release();
+      }
+    });
+  command
+    .command('eval-passive')
+    .description('P(real), BPCER and APCER of the passive models on real live frames cut as the v2 widget cuts them')
+    .option('--live <dir>', 'real recordings of people: folders of frame_NNN.jpg', '../shared/fixtures/live-faces')
+    .option(
+      '--faces <dir>',
+      'the Silent-Face and MesoNet samples (image_T*, image_F1/F2, mesonet_*)',
+      '../shared/fixtures/faces',
+    )
+    .option('--step <n>', 'every n-th frame of each clip', '1')
+    .option('--json', "print every frame's readings as JSON instead")
+    .option('--readings <file>', 'report on readings saved by --json instead of running the models')
+    .action(async (options: { live: string; faces: string; step: string; json?: boolean; readings?: string }) => {
+      const settings = config();
+      if (options.readings) {
+        const saved = JSON.parse(fs.readFileSync(options.readings, 'utf8')) as ScoredFrame[];
+        process.stdout.write(`${formatPassiveReport(saved, settings.liveness.passive)}\n`);
+        return;
+      }
+      const step = Number(options.step);
+      if (!Number.isInteger(step) || step < 1)
+        throw new CliError('invalid-argument', '--step must be a whole number of at least 1');
+      for (const dir of [options.live, options.faces]) {
+        if (!fs.existsSync(dir))
+          throw new CliError('not-found', `${dir} does not exist (see docs/liveness-passive.md, "Evaluation")`);
+      }
+      const { runner, onnx } = await livenessRunner(settings);
+      try {
+        const needed = [LIVENESS_MODELS.faceDetector, ...ANTI_SPOOF_MODELS.map((m) => m.id), DEEPFAKE_MODEL];
+        const missing = needed.filter((id) => !runner.has(id));
+        if (missing.length > 0) throw new CliError('models-missing', `models not installed: ${missing.join(', ')}`);
+        const jpeg = new JpegAdapter();
+        const frames = [];
+        for (const sample of listSamples(path.resolve(options.live), path.resolve(options.faces), step)) {
+          frames.push(await scoreSample(runner, jpeg, sample));
+        }
+        process.stdout.write(
+          options.json ? `${JSON.stringify(frames)}\n` : `${formatPassiveReport(frames, settings.liveness.passive)}\n`,
         );
       } finally {
         await onnx.release();

@@ -2,6 +2,8 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import type { LivenessConfig } from '../liveness/liveness-config';
 import { DEFAULT_LIVENESS_CONFIG } from '../liveness/liveness-config';
+import type { PassiveConfig } from '../liveness/passive/passive-config';
+import { passiveVetoProblems } from '../liveness/passive/passive-config';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
@@ -161,6 +163,10 @@ const envSchema = z.object({
   LIVENESS_DEEPFAKE_MIN: fraction.default(DEFAULT_LIVENESS_CONFIG.deepfakeMin),
   LIVENESS_FACE_MIN_IOU: fraction.default(DEFAULT_LIVENESS_CONFIG.faceMinIou),
   LIVENESS_PASSIVE_CHECKS: boolean.default(DEFAULT_LIVENESS_CONFIG.passiveChecks),
+  LIVENESS_ANTISPOOF_THRESHOLD: fraction.default(DEFAULT_LIVENESS_CONFIG.passive.antiSpoofThreshold),
+  LIVENESS_ANTISPOOF_VETO: boolean.default(DEFAULT_LIVENESS_CONFIG.passive.antiSpoofVeto),
+  LIVENESS_DEEPFAKE_THRESHOLD: fraction.default(DEFAULT_LIVENESS_CONFIG.passive.deepfakeThreshold),
+  LIVENESS_DEEPFAKE_VETO: boolean.default(DEFAULT_LIVENESS_CONFIG.passive.deepfakeVeto),
   NODE_ENV: z.string().optional(),
 });
 
@@ -206,6 +212,15 @@ export function parseDatabaseUrl(url: string | undefined, dataDir: string): Data
   throw new Error('must be sqlite:PATH or postgres://user:pass@host:port/db');
 }
 
+function passiveConfig(e: z.infer<typeof envSchema>): PassiveConfig {
+  return {
+    antiSpoofThreshold: e.LIVENESS_ANTISPOOF_THRESHOLD,
+    antiSpoofVeto: e.LIVENESS_ANTISPOOF_VETO,
+    deepfakeThreshold: e.LIVENESS_DEEPFAKE_THRESHOLD,
+    deepfakeVeto: e.LIVENESS_DEEPFAKE_VETO,
+  };
+}
+
 /**
  * Builds the typed config from environment variables. Empty strings count as unset so that
  * `PORT=` in an env file falls back to the default instead of failing.
@@ -227,7 +242,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, home = process.
       problems.push(`DATABASE_URL: ${(error as Error).message}`);
     }
   }
-  if (problems.length > 0 || !parsed.success || !database) throw new ConfigError(problems);
+  const passive = parsed.success ? passiveConfig(parsed.data) : undefined;
+  if (passive) problems.push(...passiveVetoProblems(passive));
+  if (problems.length > 0 || !parsed.success || !database || !passive) throw new ConfigError(problems);
 
   const e = parsed.data;
   const publicHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
@@ -281,6 +298,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, home = process.
       deepfakeMin: e.LIVENESS_DEEPFAKE_MIN,
       faceMinIou: e.LIVENESS_FACE_MIN_IOU,
       passiveChecks: e.LIVENESS_PASSIVE_CHECKS,
+      passive,
     },
   };
 }

@@ -1,3 +1,6 @@
+import type { PassiveConfig } from './passive/passive-config';
+import { DEFAULT_PASSIVE_CONFIG } from './passive/passive-config';
+
 /** Thresholds of the liveness checks (README, "Liveness"); read once from the environment. */
 export interface LivenessConfig {
   /** Combined score a verdict needs to pass (LIVENESS_THRESHOLD). */
@@ -18,6 +21,8 @@ export interface LivenessConfig {
    * `unavailable` and the active checks decide alone: for test sites whose simulated visitors are drawn.
    */
   passiveChecks: boolean;
+  /** Liveness v2's passive models: thresholds and whether each may veto (docs/liveness-passive.md). */
+  passive: PassiveConfig;
 }
 
 export const DEFAULT_LIVENESS_CONFIG: LivenessConfig = {
@@ -27,4 +32,5 @@ export const DEFAULT_LIVENESS_CONFIG: LivenessConfig = {
   deepfakeMin: 0.1,
   faceMinIou: 0.4,
   passiveChecks: true,
+  passive: DEFAULT_PASSIVE_CONFIG,
 };

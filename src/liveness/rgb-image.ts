@@ -142,3 +142,35 @@ export function scaledCrop(image: RgbImage, box: PixelRect, scale: number): Pixe
   const y = Math.min(Math.max(0, cy - h / 2), image.height - h);
   return { x, y, w, h };
 }
+
+/**
+ * Nearest-neighbour resample of `rect` (integer pixels; it may reach outside the image) to `width` ×
+ * `height`, with the outside mirrored about the edge pixels (numpy's `reflect`: the edge is not repeated).
+ * Source pixel of output x: floor(rect.x + (x + 0.5) × rect.w / width), as PIL's NEAREST resize.
+ */
+export function resizeNearestReflect(image: RgbImage, rect: PixelRect, width: number, height: number): RgbImage {
+  const out = new Uint8Array(width * height * 3);
+  const columns = new Int32Array(width);
+  for (let x = 0; x < width; x++) {
+    columns[x] = reflect(Math.floor(rect.x + ((x + 0.5) * rect.w) / width), image.width) * 3;
+  }
+  let d = 0;
+  for (let y = 0; y < height; y++) {
+    const row = reflect(Math.floor(rect.y + ((y + 0.5) * rect.h) / height), image.height) * image.width * 3;
+    for (let x = 0; x < width; x++) {
+      const s = row + columns[x];
+      out[d++] = image.data[s];
+      out[d++] = image.data[s + 1];
+      out[d++] = image.data[s + 2];
+    }
+  }
+  return { width, height, data: out };
+}
+
+/** Index `i` mirrored into 0..size−1 without repeating the edge (…, 2, 1, 0, 1, 2, …, n−2, n−1, n−2, …). */
+function reflect(i: number, size: number): number {
+  if (size === 1) return 0;
+  const period = 2 * (size - 1);
+  const m = ((i % period) + period) % period;
+  return m < size ? m : period - m;
+}

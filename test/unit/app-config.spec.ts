@@ -197,6 +197,15 @@ describe('loadConfig', () => {
     ['PEER_SERVICE_SEAT', 'sometimes', 'PEER_SERVICE_SEAT: must be true or false'],
     ['LIVENESS_THRESHOLD', '1.5', 'LIVENESS_THRESHOLD: must be a fraction between 0 and 1'],
     ['LIVENESS_ANTISPOOF_MIN', 'high', 'LIVENESS_ANTISPOOF_MIN: must be a fraction between 0 and 1'],
+    ['LIVENESS_ANTISPOOF_VETO', 'sometimes', 'LIVENESS_ANTISPOOF_VETO: must be true or false'],
+    ['LIVENESS_DEEPFAKE_THRESHOLD', '-0.1', 'LIVENESS_DEEPFAKE_THRESHOLD: must be a fraction between 0 and 1'],
+    [
+      'LIVENESS_ANTISPOOF_THRESHOLD',
+      '0.5',
+      'LIVENESS_ANTISPOOF_THRESHOLD: must be at most 0.09 while LIVENESS_ANTISPOOF_VETO is on: higher thresholds ' +
+        "rejected more than 5 % of a real person's live frames (docs/liveness-passive.md); turn the veto off to use " +
+        'it as a score only',
+    ],
     ['DATABASE_URL', ' ', 'DATABASE_URL: must not be empty'],
     ['DATABASE_URL', 'mysql://u:p@h/db', 'DATABASE_URL: must be sqlite:PATH or postgres://user:pass@host:port/db'],
     ['DATABASE_URL', 'peerproof.sqlite', 'DATABASE_URL: must be sqlite:PATH or postgres://user:pass@host:port/db'],
@@ -219,6 +228,7 @@ describe('loadConfig', () => {
       deepfakeMin: 0.1,
       faceMinIou: 0.4,
       passiveChecks: true,
+      passive: { antiSpoofThreshold: 0.08, antiSpoofVeto: true, deepfakeThreshold: 0.05, deepfakeVeto: false },
     });
     const sut = loadConfig({
       LIVENESS_THRESHOLD: '0.7',
@@ -227,6 +237,10 @@ describe('loadConfig', () => {
       LIVENESS_DEEPFAKE_MIN: '0',
       LIVENESS_FACE_MIN_IOU: '0.5',
       LIVENESS_PASSIVE_CHECKS: 'false',
+      LIVENESS_ANTISPOOF_THRESHOLD: '0.5',
+      LIVENESS_ANTISPOOF_VETO: 'false',
+      LIVENESS_DEEPFAKE_THRESHOLD: '0.04',
+      LIVENESS_DEEPFAKE_VETO: 'true',
     });
     expect(sut.liveness).toEqual({
       threshold: 0.7,
@@ -235,7 +249,18 @@ describe('loadConfig', () => {
       deepfakeMin: 0,
       faceMinIou: 0.5,
       passiveChecks: false,
+      passive: { antiSpoofThreshold: 0.5, antiSpoofVeto: false, deepfakeThreshold: 0.04, deepfakeVeto: true },
     });
+  });
+
+  it('lets a passive model veto only at a threshold the validation allows (docs/liveness-passive.md)', () => {
+    const vetoing = loadConfig({ LIVENESS_DEEPFAKE_VETO: 'true', LIVENESS_DEEPFAKE_THRESHOLD: '0.04' });
+    expect(vetoing.liveness.passive).toMatchObject({ deepfakeVeto: true, deepfakeThreshold: 0.04 });
+    // The default deepfake threshold (0.05) is above its ceiling: turning its veto on alone is refused.
+    expect(problemsFor({ LIVENESS_DEEPFAKE_VETO: 'true' })).toEqual([
+      expect.stringMatching(/^LIVENESS_DEEPFAKE_THRESHOLD: must be at most 0\.04 while LIVENESS_DEEPFAKE_VETO is on/),
+    ]);
+    expect(loadConfig({ LIVENESS_ANTISPOOF_THRESHOLD: '0.09' }).liveness.passive.antiSpoofThreshold).toBe(0.09);
   });
 
   it('lists every bad variable at once', () => {
