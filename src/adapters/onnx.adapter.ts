@@ -67,6 +67,11 @@ export class OnnxAdapter implements OnApplicationShutdown {
     return this.options.device === 'cuda' && !this.cudaUnavailable ? 'cuda' : 'cpu';
   }
 
+  /** Worker threads in the pool, i.e. inferences that run at the same time. */
+  get parallelism(): number {
+    return this.pool.length > 0 ? this.pool.length : this.poolSize();
+  }
+
   isLoaded(modelId: string): boolean {
     return this.loads.has(modelId);
   }
@@ -139,11 +144,14 @@ export class OnnxAdapter implements OnApplicationShutdown {
 
   private ensurePool(): PoolWorker[] {
     if (this.pool.length > 0) return this.pool;
-    // One core is left to the event loop, which parses requests and derives the inputs.
-    const size = Math.max(1, this.options.workers ?? os.availableParallelism() - 1);
     const onnxruntimePath = resolveOnnxruntime();
-    this.pool = Array.from({ length: size }, () => this.spawn(onnxruntimePath));
+    this.pool = Array.from({ length: this.poolSize() }, () => this.spawn(onnxruntimePath));
     return this.pool;
+  }
+
+  private poolSize(): number {
+    // One core is left to the event loop, which parses requests and derives the inputs.
+    return Math.max(1, this.options.workers ?? os.availableParallelism() - 1);
   }
 
   private spawn(onnxruntimePath: string): PoolWorker {

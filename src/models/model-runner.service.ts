@@ -21,6 +21,11 @@ export class ModelRunnerService implements OnApplicationBootstrap {
     await Promise.all(models.map((model) => this.runnerFor(model.id)));
   }
 
+  /** How many inferences can run at once (the worker threads): more in flight only queue. */
+  get lanes(): number {
+    return this.onnx.parallelism;
+  }
+
   /** A runner feeding one float32 tensor to the model's first input, shaped as the manifest says. */
   async runnerFor(modelId: string): Promise<InferenceRunner> {
     const { descriptor, file } = this.registry.get(modelId);
