@@ -36,6 +36,23 @@ export interface AppConfig {
   peers: PeersConfig;
   ledger: LedgerConfig;
   liveness: LivenessConfig;
+  retention: RetentionConfig;
+}
+
+/**
+ * How long rows outlive their use (README, "Retention"); the housekeeping pass deletes the rest at start-up
+ * and then every `intervalSeconds`. The ledger is never deleted; sites live until an operator deletes them.
+ */
+export interface RetentionConfig {
+  /** Challenges, after they expire. */
+  challengesSeconds: number;
+  /** Tokens (and the idempotency keys of their redemptions), after they expire. */
+  tokensSeconds: number;
+  /** Final jobs and their assignments, after finalization. */
+  jobsSeconds: number;
+  /** Peers not seen for this long that have no job left. */
+  peersSeconds: number;
+  intervalSeconds: number;
 }
 
 /** Stake, committees drawn from it, and what a committee's verdict pays or costs (docs/ledger.md). */
@@ -161,6 +178,11 @@ const envSchema = z.object({
   LIVENESS_DEEPFAKE_MIN: fraction.default(DEFAULT_LIVENESS_CONFIG.deepfakeMin),
   LIVENESS_FACE_MIN_IOU: fraction.default(DEFAULT_LIVENESS_CONFIG.faceMinIou),
   LIVENESS_PASSIVE_CHECKS: boolean.default(DEFAULT_LIVENESS_CONFIG.passiveChecks),
+  CHALLENGE_RETENTION_SECONDS: integer(0, 365 * 24 * 3600).default(24 * 3600),
+  TOKEN_RETENTION_SECONDS: integer(0, 365 * 24 * 3600).default(24 * 3600),
+  JOB_RETENTION_SECONDS: integer(3600, 10 * 365 * 24 * 3600).default(30 * 24 * 3600),
+  PEER_RETENTION_SECONDS: integer(24 * 3600, 10 * 365 * 24 * 3600).default(30 * 24 * 3600),
+  HOUSEKEEPING_INTERVAL_SECONDS: integer(1, 24 * 3600).default(600),
   NODE_ENV: z.string().optional(),
 });
 
@@ -281,6 +303,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, home = process.
       deepfakeMin: e.LIVENESS_DEEPFAKE_MIN,
       faceMinIou: e.LIVENESS_FACE_MIN_IOU,
       passiveChecks: e.LIVENESS_PASSIVE_CHECKS,
+    },
+    retention: {
+      challengesSeconds: e.CHALLENGE_RETENTION_SECONDS,
+      tokensSeconds: e.TOKEN_RETENTION_SECONDS,
+      jobsSeconds: e.JOB_RETENTION_SECONDS,
+      peersSeconds: e.PEER_RETENTION_SECONDS,
+      intervalSeconds: e.HOUSEKEEPING_INTERVAL_SECONDS,
     },
   };
 }
