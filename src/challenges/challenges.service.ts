@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThanOrEqual, MoreThan, Repository } from 'typeorm';
+import { LessThanOrEqual, Repository } from 'typeorm';
 import { Clock } from '../adapters/clock.adapter';
 import { CryptoAdapter } from '../adapters/crypto.adapter';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
-import { deleteInBatches } from '../database/raw-sql';
+import { deleteInBatches, hydrate, queryRows } from '../database/raw-sql';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError } from '../common/domain-error';
 import { InferenceService } from '../inference/inference.service';
 import type { LivenessVerdict } from '../liveness/liveness-verifier';
@@ -37,6 +37,16 @@ export interface RequestOrigin {
   hostname: string | null;
   ip: string;
 }
+
+/**
+ * The solution path's statements, hand-written as prepared statements (see raw-sql.ts): a garbage solution
+ * costs the service these three and one inference, so their overhead counts.
+ */
+const FIND_SQL = 'SELECT * FROM challenges WHERE id = ?';
+const CLAIM_SQL =
+  "UPDATE challenges SET status = 'verifying', attempted_at = ? " +
+  "WHERE id = ? AND status = 'issued' AND expires_at > ? RETURNING id";
+const FINISH_SQL = "UPDATE challenges SET status = ?, failure_reason = ? WHERE id = ? AND status = 'verifying'";
 
 @Injectable()
 export class ChallengesService {
@@ -110,7 +120,8 @@ export class ChallengesService {
    * the first mismatch, so a garbage solution costs about one inference (bench/garbage-solution.bench.mjs).
    */
   async submit(id: string, dto: SubmitSolutionDto, origin: RequestOrigin): Promise<SolutionResultDto> {
-    const challenge = await this.challenges.findOneBy({ id });
+    const [row] = await queryRows(this.challenges, FIND_SQL, [id]);
+    const challenge = row ? hydrate(this.challenges, row) : null;
     if (!challenge) throw new NotFoundError('challenge-not-found', 'No such challenge');
     this.checkAttemptable(challenge);
     await this.checkSolutionContext(challenge, dto, origin);
@@ -273,7 +284,7 @@ export class ChallengesService {
     origin: RequestOrigin,
   ): Promise<void> {
     if (dto.sitekey !== undefined) {
-      const site = await this.sites.findBySitekey(dto.sitekey);
+      const site = await this.sites.findBySitekeyCached(dto.sitekey);
       if (!site || site.id !== challenge.siteId) {
         throw new ForbiddenError('challenge-site-mismatch', 'This challenge belongs to another site');
       }
@@ -286,18 +297,16 @@ export class ChallengesService {
   /** One conditional UPDATE decides which of several concurrent submissions gets the single attempt. */
   private async claimAttempt(challenge: ChallengeEntity): Promise<void> {
     const now = this.clock.nowMs();
-    const claimed = await this.challenges.update(
-      { id: challenge.id, status: 'issued', expiresAt: MoreThan(now) },
-      { status: 'verifying', attemptedAt: now },
-    );
-    if (claimed.affected === 1) return;
-    const current = await this.challenges.findOneByOrFail({ id: challenge.id });
+    const claimed = await queryRows(this.challenges, CLAIM_SQL, [now, challenge.id, now]);
+    if (claimed.length === 1) return;
+    const [current] = await queryRows(this.challenges, FIND_SQL, [challenge.id]);
+    if (!current) throw new NotFoundError('challenge-not-found', 'No such challenge');
     if (current.status === 'issued' || current.status === 'expired') throw challengeExpired();
     throw challengeAlreadyAttempted();
   }
 
   private async finish(id: string, status: 'solved' | 'failed', reason: string | null): Promise<void> {
-    await this.challenges.update({ id, status: 'verifying' }, { status, failureReason: reason });
+    await queryRows(this.challenges, FINISH_SQL, [status, reason, id]);
   }
 }
 
