@@ -98,13 +98,22 @@ export class OnnxAdapter implements OnApplicationShutdown {
     return pending;
   }
 
-  /** Runs a loaded model on the next worker; every output comes back as a Float32Array keyed by its name. */
-  async run(modelId: string, feeds: Readonly<Record<string, TensorFeed>>): Promise<Record<string, Float32Array>> {
+  /**
+   * Runs a loaded model on the next worker; every output comes back as a Float32Array keyed by its name.
+   * With `transferInputs` the feeds' buffers move to the worker instead of being copied, and are unusable
+   * here afterwards: for callers that made them for this one run.
+   */
+  async run(
+    modelId: string,
+    feeds: Readonly<Record<string, TensorFeed>>,
+    { transferInputs = false }: { transferInputs?: boolean } = {},
+  ): Promise<Record<string, Float32Array>> {
     const loaded = this.loads.get(modelId);
     if (!loaded) throw new Error(`model ${modelId} is not loaded`);
     await loaded;
     const worker = this.pool[this.nextWorker++ % this.pool.length];
-    const reply = await this.send(worker, { type: 'run', modelId, feeds });
+    const transfer = transferInputs ? Object.values(feeds).map((feed) => feed.data.buffer as ArrayBuffer) : [];
+    const reply = await this.send(worker, { type: 'run', modelId, feeds }, transfer);
     return reply.outputs ?? {};
   }
 
@@ -178,12 +187,16 @@ export class OnnxAdapter implements OnApplicationShutdown {
     return worker;
   }
 
-  private send(worker: PoolWorker, message: Record<string, unknown>): Promise<WorkerReply> {
+  private send(
+    worker: PoolWorker,
+    message: Record<string, unknown>,
+    transfer: ArrayBuffer[] = [],
+  ): Promise<WorkerReply> {
     const id = this.nextMessageId++;
     return new Promise((resolve, reject) => {
       worker.pending.set(id, { resolve, reject });
       worker.thread.ref();
-      worker.thread.postMessage({ id, ...message });
+      worker.thread.postMessage({ id, ...message }, transfer);
     }).finally(() => {
       if (worker.pending.size === 0) worker.thread.unref();
     }) as Promise<WorkerReply>;

@@ -68,7 +68,8 @@ export class InferenceService {
   async verify(task: IssuedTask, outputs: readonly WireOutput[]): Promise<InferenceVerdict> {
     const model = this.registry.find(task.modelId);
     if (!model) return { ok: false, reason: 'model-retired', message: 'The challenge names a model no longer served' };
-    const runner = await this.runners.runnerFor(task.modelId);
+    // Each input is derived for its one run, so its buffer can move to the worker instead of being copied.
+    const runner = await this.runners.runnerFor(task.modelId, { transferInputs: true });
     const shape = model.descriptor.inputs[0].shape;
     const check = async (index: number) => {
       const scores = blazefaceScores(await runner.run(deriveInput(task.seed, index, shape)));

@@ -26,12 +26,18 @@ export class ModelRunnerService implements OnApplicationBootstrap {
     return this.onnx.parallelism;
   }
 
-  /** A runner feeding one float32 tensor to the model's first input, shaped as the manifest says. */
-  async runnerFor(modelId: string): Promise<InferenceRunner> {
+  /**
+   * A runner feeding one float32 tensor to the model's first input, shaped as the manifest says. With
+   * `transferInputs`, each input's buffer moves to the inference worker rather than being copied (see
+   * OnnxAdapter.run): for callers that build a fresh input per run and never read it again.
+   */
+  async runnerFor(modelId: string, { transferInputs = false } = {}): Promise<InferenceRunner> {
     const { descriptor, file } = this.registry.get(modelId);
     const input = descriptor.inputs[0];
     if (input.shape.some((dim) => dim < 1)) throw new Error(`model ${modelId} has an open input shape`);
     await this.onnx.load(modelId, file.bytes);
-    return { run: (data) => this.onnx.run(modelId, { [input.name]: { data, dims: input.shape } }) };
+    return {
+      run: (data) => this.onnx.run(modelId, { [input.name]: { data, dims: input.shape } }, { transferInputs }),
+    };
   }
 }
