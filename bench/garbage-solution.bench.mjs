@@ -136,7 +136,7 @@ async function main() {
 
     console.log(
       `PeerProof garbage-solution benchmark on ${os.cpus().length} cores, Node ${process.version}, ` +
-        `n = ${model.inference.count}, k = ${config.challenges.spotChecks}, ${app.get(ModelRunnerService).lanes} worker(s)`,
+        `n = ${model.inference.count}, k = ${config.challenges.spotChecks}, ${app.get(ModelRunnerService).lanes} inference lanes`,
     );
     await cpuOf(await honestJobs(10)); // warm-up
     const honest = await cpuOf(await honestJobs(60));

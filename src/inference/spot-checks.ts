@@ -9,7 +9,7 @@ export type SpotCheck = (index: number) => Promise<{ ok: boolean; reason?: strin
 /**
  * Runs the spot checks of `indices` in order and stops at the first mismatch. The first check runs alone:
  * a garbage solution fails it almost surely, so it costs one inference. The rest run in at most `lanes`
- * parallel lanes (one per inference worker) and no check starts once one has failed, so a solution that
+ * parallel lanes (ModelRunnerService.lanes) and no check starts once one has failed, so a solution that
  * passes the first check wastes at most `lanes - 1` inferences already under way.
  */
 export async function firstFailedSpotCheck(

@@ -21,9 +21,12 @@ export class ModelRunnerService implements OnApplicationBootstrap {
     await Promise.all(models.map((model) => this.runnerFor(model.id)));
   }
 
-  /** How many inferences can run at once (the worker threads): more in flight only queue. */
+  /**
+   * How many inferences to keep in flight: two per worker thread, one running and one queued behind it, so
+   * a worker never idles for the round trip to the event loop between two runs.
+   */
   get lanes(): number {
-    return this.onnx.parallelism;
+    return 2 * this.onnx.parallelism;
   }
 
   /**
