@@ -67,6 +67,11 @@ export class OnnxAdapter implements OnApplicationShutdown {
     return this.options.device === 'cuda' && !this.cudaUnavailable ? 'cuda' : 'cpu';
   }
 
+  /** Worker threads in the pool, i.e. inferences that run at the same time. */
+  get parallelism(): number {
+    return this.pool.length > 0 ? this.pool.length : this.poolSize();
+  }
+
   isLoaded(modelId: string): boolean {
     return this.loads.has(modelId);
   }
@@ -93,13 +98,22 @@ export class OnnxAdapter implements OnApplicationShutdown {
     return pending;
   }
 
-  /** Runs a loaded model on the next worker; every output comes back as a Float32Array keyed by its name. */
-  async run(modelId: string, feeds: Readonly<Record<string, TensorFeed>>): Promise<Record<string, Float32Array>> {
+  /**
+   * Runs a loaded model on the next worker; every output comes back as a Float32Array keyed by its name.
+   * With `transferInputs` the feeds' buffers move to the worker instead of being copied, and are unusable
+   * here afterwards: for callers that made them for this one run.
+   */
+  async run(
+    modelId: string,
+    feeds: Readonly<Record<string, TensorFeed>>,
+    { transferInputs = false }: { transferInputs?: boolean } = {},
+  ): Promise<Record<string, Float32Array>> {
     const loaded = this.loads.get(modelId);
     if (!loaded) throw new Error(`model ${modelId} is not loaded`);
     await loaded;
     const worker = this.pool[this.nextWorker++ % this.pool.length];
-    const reply = await this.send(worker, { type: 'run', modelId, feeds });
+    const transfer = transferInputs ? Object.values(feeds).map((feed) => feed.data.buffer as ArrayBuffer) : [];
+    const reply = await this.send(worker, { type: 'run', modelId, feeds }, transfer);
     return reply.outputs ?? {};
   }
 
@@ -139,11 +153,14 @@ export class OnnxAdapter implements OnApplicationShutdown {
 
   private ensurePool(): PoolWorker[] {
     if (this.pool.length > 0) return this.pool;
-    // One core is left to the event loop, which parses requests and derives the inputs.
-    const size = Math.max(1, this.options.workers ?? os.availableParallelism() - 1);
     const onnxruntimePath = resolveOnnxruntime();
-    this.pool = Array.from({ length: size }, () => this.spawn(onnxruntimePath));
+    this.pool = Array.from({ length: this.poolSize() }, () => this.spawn(onnxruntimePath));
     return this.pool;
+  }
+
+  private poolSize(): number {
+    // One core is left to the event loop, which parses requests and derives the inputs.
+    return Math.max(1, this.options.workers ?? os.availableParallelism() - 1);
   }
 
   private spawn(onnxruntimePath: string): PoolWorker {
@@ -170,12 +187,16 @@ export class OnnxAdapter implements OnApplicationShutdown {
     return worker;
   }
 
-  private send(worker: PoolWorker, message: Record<string, unknown>): Promise<WorkerReply> {
+  private send(
+    worker: PoolWorker,
+    message: Record<string, unknown>,
+    transfer: ArrayBuffer[] = [],
+  ): Promise<WorkerReply> {
     const id = this.nextMessageId++;
     return new Promise((resolve, reject) => {
       worker.pending.set(id, { resolve, reject });
       worker.thread.ref();
-      worker.thread.postMessage({ id, ...message });
+      worker.thread.postMessage({ id, ...message }, transfer);
     }).finally(() => {
       if (worker.pending.size === 0) worker.thread.unref();
     }) as Promise<WorkerReply>;

@@ -81,6 +81,10 @@ export interface DownloadProgress {
   totalBytes: number;
   speedBytesPerSecond: number;
   peers: number;
+  /** Pieces that failed their SHA-1 check so far. */
+  corruptPieces: number;
+  /** `host:port` of the peers disconnected so far for sending corrupted data. */
+  droppedPeers: string[];
 }
 
 export interface DownloadResult {
@@ -293,9 +297,8 @@ export class TorrentAdapter implements OnModuleDestroy {
   ): Promise<DownloadResult> {
     const abort = () => torrent.destroy();
     options.signal?.addEventListener('abort', abort, { once: true });
-    const timer = onProgress
-      ? setInterval(() => onProgress(progressOf(torrent)), options.progressIntervalMs ?? 1000)
-      : null;
+    const report = () => progressOf(torrent, this.reports.get(torrent));
+    const timer = onProgress ? setInterval(() => onProgress(report()), options.progressIntervalMs ?? 1000) : null;
     try {
       await whenIdentified(torrent);
       if (options.expectedInfoHash && torrent.infoHash !== options.expectedInfoHash) {
@@ -314,16 +317,16 @@ export class TorrentAdapter implements OnModuleDestroy {
       if (timer) clearInterval(timer);
       options.signal?.removeEventListener('abort', abort);
     }
-    onProgress?.(progressOf(torrent));
-    const report = this.reports.get(torrent) ?? { corruptPieces: 0, droppedPeers: [] };
+    const last = report();
+    onProgress?.(last);
     const name = torrent.name ?? '';
     return {
       infoHash: torrent.infoHash,
       name,
       path: path.join(torrent.path, name),
       length: torrent.length ?? 0,
-      corruptPieces: report.corruptPieces,
-      droppedPeers: [...report.droppedPeers],
+      corruptPieces: last.corruptPieces,
+      droppedPeers: last.droppedPeers,
     };
   }
 }
@@ -338,7 +341,7 @@ function sha1(bytes: Uint8Array): Buffer {
   return createHash('sha1').update(bytes).digest();
 }
 
-function progressOf(torrent: Torrent): DownloadProgress {
+function progressOf(torrent: Torrent, guard: GuardReport | undefined): DownloadProgress {
   return {
     infoHash: torrent.infoHash,
     // Before the metadata arrives (a magnet URI) webtorrent knows neither name nor length.
@@ -348,6 +351,8 @@ function progressOf(torrent: Torrent): DownloadProgress {
     totalBytes: torrent.length ?? 0,
     speedBytesPerSecond: Math.round(torrent.downloadSpeed),
     peers: torrent.numPeers,
+    corruptPieces: guard?.corruptPieces ?? 0,
+    droppedPeers: [...(guard?.droppedPeers ?? [])],
   };
 }
 

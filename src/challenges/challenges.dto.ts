@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { BLAZEFACE_ANCHORS } from '../protocol/inference-task';
 import { livenessEvidenceSchema } from '../protocol/liveness';
 import { VERIFICATION_LEVELS } from '../sites/site.entity';
+import { MAX_INPUTS } from './difficulty';
 
 const optionalLabel = (max: number, label: string) =>
   z
@@ -28,18 +30,25 @@ export type CreateChallengeDto = z.infer<typeof createChallengeSchema>;
 
 export const challengeIdSchema = z.uuid('not a challenge id');
 
-/** One compact output per input, in index order: [anchor index, score]. See docs/protocol.md. */
+/**
+ * One compact output per input, in index order: [anchor index, score] (docs/protocol.md). Bounded by what
+ * any challenge can ask: at most MAX_INPUTS outputs, anchors of the BlazeFace output format, scores in [0, 1].
+ */
 export const submitSolutionSchema = z.strictObject({
   sitekey: createChallengeSchema.shape.sitekey.optional(),
   outputs: z
     .array(
       z.tuple([
-        z.number().int('anchor must be an integer').min(0).max(1_000_000),
+        z
+          .number()
+          .int('anchor must be an integer')
+          .min(0, 'anchor must be at least 0')
+          .max(BLAZEFACE_ANCHORS - 1, `anchor must be at most ${BLAZEFACE_ANCHORS - 1}`),
         z.number().finite('score must be a finite number').min(0).max(1),
       ]),
       'outputs must be an array of [anchor, score] pairs',
     )
-    .max(4096, 'too many outputs'),
+    .max(MAX_INPUTS, `at most ${MAX_INPUTS} outputs`),
   /** Required for liveness challenges: the widget's capture (docs/liveness.md, "Evidence"). */
   liveness: livenessEvidenceSchema.optional(),
 });

@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, LessThanOrEqual, MoreThan, Repository } from 'typeorm';
+import { LessThanOrEqual, Repository } from 'typeorm';
 import { Clock } from '../adapters/clock.adapter';
 import { CryptoAdapter } from '../adapters/crypto.adapter';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
+import { deleteInBatches, hydrate, queryRows } from '../database/raw-sql';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError } from '../common/domain-error';
 import { InferenceService } from '../inference/inference.service';
 import type { LivenessVerdict } from '../liveness/liveness-verifier';
@@ -15,6 +16,7 @@ import { DUMMY_TOKEN, TEST_SITEKEYS } from '../protocol/keys';
 import { hostnameAllowed } from '../sites/hostname-pattern';
 import type { SiteEntity } from '../sites/site.entity';
 import { SitesService } from '../sites/sites.service';
+import type { MintedToken } from '../tokens/tokens.service';
 import { TokensService } from '../tokens/tokens.service';
 import { ChallengeEntity } from './challenge.entity';
 import { ChallengeWriter } from './challenge-writer.service';
@@ -25,9 +27,10 @@ import type {
   SubmitSolutionDto,
   TestChallengeResponseDto,
 } from './challenges.dto';
+import type { DifficultyDecision } from './difficulty';
 import { decideDifficulty } from './difficulty';
 import { chooseLevel, livenessChallenge, livenessHints } from './liveness-step';
-import { RiskTracker } from './risk-tracker.service';
+import { FAILURE_WINDOW_SECONDS, MINUTE_SECONDS, RiskTracker } from './risk-tracker.service';
 
 /** Where the request came from: the page's hostname (from Origin) and the client's IP. */
 export interface RequestOrigin {
@@ -35,7 +38,15 @@ export interface RequestOrigin {
   ip: string;
 }
 
-const RETENTION_MS = 24 * 3600 * 1000;
+/**
+ * The solution path's statements, hand-written as prepared statements (see raw-sql.ts): a garbage solution
+ * costs the service these three and one inference, so their overhead counts.
+ */
+const FIND_SQL = 'SELECT * FROM challenges WHERE id = ?';
+const CLAIM_SQL =
+  "UPDATE challenges SET status = 'verifying', attempted_at = ? " +
+  "WHERE id = ? AND status = 'issued' AND expires_at > ? RETURNING id";
+const FINISH_SQL = "UPDATE challenges SET status = ?, failure_reason = ? WHERE id = ? AND status = 'verifying'";
 
 @Injectable()
 export class ChallengesService {
@@ -61,11 +72,13 @@ export class ChallengesService {
     const test = this.answerForTestSitekey(dto.sitekey);
     if (test) return test;
     const site = await this.sites.findBySitekeyCached(dto.sitekey);
-    if (!site) throw new NotFoundError('unknown-sitekey', 'No site with this sitekey');
+    if (!site) throw unknownSitekey();
     const hostname = this.checkOrigin(site, origin);
     const level = chooseLevel(site, dto.level);
 
+    // The verdict is given now, before the visitor works: a refusal, or the real cost and score.
     const decision = decideDifficulty(site.difficulty, this.risk.recordChallenge(origin.ip, site.id));
+    refuseIfTooRisky(site, decision);
     const task = this.inference.newTask(decision.inputCount);
     const now = this.clock.nowMs();
     const challenge: ChallengeEntity = {
@@ -87,22 +100,30 @@ export class ChallengesService {
       attemptedAt: null,
       failureReason: null,
     };
-    await this.writer.insert(challenge);
+    await this.store(challenge, site);
     return {
       id: challenge.id,
       sitekey: site.sitekey,
       level: challenge.level,
       issuedAt: new Date(now).toISOString(),
       expiresAt: new Date(challenge.expiresAt).toISOString(),
+      score: challenge.score,
       ...(level === 'liveness'
         ? { steps: ['liveness', 'inference'], inference: task, liveness: livenessChallenge(site, task.seed) }
         : { steps: ['inference'], inference: task }),
     };
   }
 
+  /**
+   * Every cheap check (the challenge's state, context, shape and evidence; the risk verdict was given at
+   * issuance) comes before the one attempt is claimed, and that before any inference. Spot checks stop at
+   * the first mismatch, so a garbage solution costs about one inference (bench/garbage-solution.bench.mjs).
+   */
   async submit(id: string, dto: SubmitSolutionDto, origin: RequestOrigin): Promise<SolutionResultDto> {
-    const challenge = await this.challenges.findOneBy({ id });
+    const [row] = await queryRows(this.challenges, FIND_SQL, [id]);
+    const challenge = row ? hydrate(this.challenges, row) : null;
     if (!challenge) throw new NotFoundError('challenge-not-found', 'No such challenge');
+    this.checkAttemptable(challenge);
     await this.checkSolutionContext(challenge, dto, origin);
     this.checkEvidencePresence(challenge, dto);
     if (dto.outputs.length !== challenge.inputCount) {
@@ -112,6 +133,9 @@ export class ChallengesService {
         400,
       );
     }
+    // Only liveness needs the site (its threshold) before the token; a deleted site took its challenges along.
+    const site = challenge.level === 'liveness' ? await this.sites.findById(challenge.siteId) : null;
+    if (challenge.level === 'liveness' && !site) throw new NotFoundError('challenge-not-found', 'No such challenge');
     await this.claimAttempt(challenge);
 
     let verdict: Awaited<ReturnType<InferenceService['verify']>>;
@@ -126,12 +150,7 @@ export class ChallengesService {
       this.risk.recordFailure(origin.ip);
       return { status: 'failed', reason: verdict.reason, message: verdict.message };
     }
-    const site = await this.sites.findById(challenge.siteId);
-    if (!site || challenge.score < site.scoreThreshold) {
-      await this.finish(challenge.id, 'failed', 'score-below-threshold');
-      return { status: 'failed', reason: 'score-below-threshold', message: 'Too much risky traffic; try again later' };
-    }
-    const liveness = challenge.level === 'liveness' ? await this.checkLiveness(challenge, site, dto) : null;
+    const liveness = site ? await this.checkLiveness(challenge, site, dto) : null;
     if (liveness && !liveness.passed) {
       this.risk.recordFailure(origin.ip);
       return {
@@ -142,16 +161,7 @@ export class ChallengesService {
       };
     }
     await this.finish(challenge.id, 'solved', null);
-    const minted = await this.tokens.mint({
-      siteId: challenge.siteId,
-      hostname: challenge.hostname,
-      level: challenge.level,
-      score: challenge.score,
-      action: challenge.action,
-      cdata: challenge.cdata,
-      challengeId: challenge.id,
-      liveness: liveness && { score: liveness.score, reasons: liveness.reasons },
-    });
+    const minted = await this.mintFor(challenge, liveness);
     // Verifier peers re-check a sample of solutions; createAudit never throws, so it cannot fail the visitor.
     await this.audits.createAudit(challenge, dto.outputs);
     return {
@@ -193,12 +203,56 @@ export class ChallengesService {
     }
   }
 
-  /** Marks unattempted challenges past their expiry and deletes those older than a day. */
-  async housekeep(): Promise<number> {
+  /** Marks unattempted challenges past their expiry as expired, and deletes those expired before `before`. */
+  async housekeep(before: number): Promise<number> {
     const now = this.clock.nowMs();
     await this.challenges.update({ status: 'issued', expiresAt: LessThanOrEqual(now) }, { status: 'expired' });
-    const removed = await this.challenges.delete({ expiresAt: LessThan(now - RETENTION_MS) });
-    return removed.affected ?? 0;
+    return deleteInBatches(this.challenges, 'challenges', 'id', 'expires_at < ?', [before]);
+  }
+
+  /**
+   * Stores a new challenge. A site deleted through another instance may still sit in this one's cache for
+   * a few seconds; its row is gone, so the insert fails on the foreign key: answer as for an unknown sitekey.
+   */
+  private async store(challenge: ChallengeEntity, site: SiteEntity): Promise<void> {
+    try {
+      await this.writer.insert(challenge);
+    } catch (error) {
+      if (!(await this.sites.reloadCached(site.sitekey))) throw unknownSitekey();
+      throw error;
+    }
+  }
+
+  /** A token for a solved challenge; a site deleted meanwhile (by another instance) leaves nothing to mint for. */
+  private async mintFor(challenge: ChallengeEntity, liveness: LivenessVerdict | null): Promise<MintedToken> {
+    try {
+      return await this.tokens.mint({
+        siteId: challenge.siteId,
+        hostname: challenge.hostname,
+        level: challenge.level,
+        score: challenge.score,
+        action: challenge.action,
+        cdata: challenge.cdata,
+        challengeId: challenge.id,
+        liveness: liveness && { score: liveness.score, reasons: liveness.reasons },
+      });
+    } catch (error) {
+      if (!(await this.sites.findById(challenge.siteId))) {
+        throw new NotFoundError('challenge-not-found', 'The site of this challenge was deleted');
+      }
+      throw error;
+    }
+  }
+
+  /** The cheap look at the state; claimAttempt decides races with one conditional UPDATE. */
+  private checkAttemptable(challenge: ChallengeEntity): void {
+    if (
+      challenge.status === 'expired' ||
+      (challenge.status === 'issued' && challenge.expiresAt <= this.clock.nowMs())
+    ) {
+      throw challengeExpired();
+    }
+    if (challenge.status !== 'issued') throw challengeAlreadyAttempted();
   }
 
   private get ttlMs(): number {
@@ -230,7 +284,7 @@ export class ChallengesService {
     origin: RequestOrigin,
   ): Promise<void> {
     if (dto.sitekey !== undefined) {
-      const site = await this.sites.findBySitekey(dto.sitekey);
+      const site = await this.sites.findBySitekeyCached(dto.sitekey);
       if (!site || site.id !== challenge.siteId) {
         throw new ForbiddenError('challenge-site-mismatch', 'This challenge belongs to another site');
       }
@@ -243,19 +297,42 @@ export class ChallengesService {
   /** One conditional UPDATE decides which of several concurrent submissions gets the single attempt. */
   private async claimAttempt(challenge: ChallengeEntity): Promise<void> {
     const now = this.clock.nowMs();
-    const claimed = await this.challenges.update(
-      { id: challenge.id, status: 'issued', expiresAt: MoreThan(now) },
-      { status: 'verifying', attemptedAt: now },
-    );
-    if (claimed.affected === 1) return;
-    const current = await this.challenges.findOneByOrFail({ id: challenge.id });
-    if (current.status === 'issued' || current.status === 'expired') {
-      throw new DomainError('challenge-expired', 'The challenge has expired; request a new one', 410);
-    }
-    throw new ConflictError('challenge-already-attempted', 'A solution for this challenge was already submitted');
+    const claimed = await queryRows(this.challenges, CLAIM_SQL, [now, challenge.id, now]);
+    if (claimed.length === 1) return;
+    const [current] = await queryRows(this.challenges, FIND_SQL, [challenge.id]);
+    if (!current) throw new NotFoundError('challenge-not-found', 'No such challenge');
+    if (current.status === 'issued' || current.status === 'expired') throw challengeExpired();
+    throw challengeAlreadyAttempted();
   }
 
   private async finish(id: string, status: 'solved' | 'failed', reason: string | null): Promise<void> {
-    await this.challenges.update({ id, status: 'verifying' }, { status, failureReason: reason });
+    await queryRows(this.challenges, FINISH_SQL, [status, reason, id]);
   }
+}
+
+/**
+ * Refuses, up front, a challenge whose score could not pass the site's threshold: the visitor learns it
+ * before doing any work, with the signals behind it, instead of `score-below-threshold` afterwards.
+ */
+function refuseIfTooRisky(site: SiteEntity, decision: DifficultyDecision): void {
+  if (decision.score >= site.scoreThreshold) return;
+  const retryAfterSeconds = decision.reasons.includes('recent-failures') ? FAILURE_WINDOW_SECONDS : MINUTE_SECONDS;
+  throw new DomainError(
+    'risk-too-high',
+    `Too much risky traffic from this network (${decision.reasons.join(', ')}); try again later`,
+    403,
+    { reasons: decision.reasons, score: decision.score, threshold: site.scoreThreshold, retryAfterSeconds },
+  );
+}
+
+function unknownSitekey(): NotFoundError {
+  return new NotFoundError('unknown-sitekey', 'No site with this sitekey');
+}
+
+function challengeExpired(): DomainError {
+  return new DomainError('challenge-expired', 'The challenge has expired; request a new one', 410);
+}
+
+function challengeAlreadyAttempted(): ConflictError {
+  return new ConflictError('challenge-already-attempted', 'A solution for this challenge was already submitted');
 }

@@ -18,11 +18,17 @@ export interface RiskSignals {
   siteChallengesPerMinute: number;
 }
 
+/** Why a challenge costs more than the base: the signals that added risk levels. */
+export const RISK_REASONS = ['ip-rate', 'recent-failures', 'site-surge'] as const;
+export type RiskReason = (typeof RISK_REASONS)[number];
+
 export interface DifficultyDecision {
   inputCount: number;
   riskLevel: number;
   /** What the visitor's token will say: 1 for no risk, lower as risk grows. */
   score: number;
+  /** The signals behind `riskLevel`, empty at level 0. */
+  reasons: RiskReason[];
 }
 
 /**
@@ -39,5 +45,9 @@ export function decideDifficulty(policy: Difficulty, signals: RiskSignals): Diff
   const riskLevel = ipLevel + failureLevel + siteLevel;
   const inputCount = Math.min(MAX_INPUTS, Math.max(MIN_INPUTS, BASE_INPUTS[policy] * 2 ** Math.min(riskLevel, 16)));
   const score = Math.max(0.1, Math.round((1 - 0.15 * riskLevel) * 100) / 100);
-  return { inputCount, riskLevel, score };
+  const reasons: RiskReason[] = [];
+  if (ipLevel > 0) reasons.push('ip-rate');
+  if (failureLevel > 0) reasons.push('recent-failures');
+  if (siteLevel > 0) reasons.push('site-surge');
+  return { inputCount, riskLevel, score, reasons };
 }

@@ -3,8 +3,11 @@ import { Clock } from '../adapters/clock.adapter';
 import { SlidingWindowCounter } from '../common/sliding-window';
 import type { RiskSignals } from './difficulty';
 
-const MINUTE_MS = 60_000;
-const FAILURE_WINDOW_MS = 10 * MINUTE_MS;
+export const MINUTE_SECONDS = 60;
+/** Failures count against an IP for this long. */
+export const FAILURE_WINDOW_SECONDS = 600;
+const MINUTE_MS = MINUTE_SECONDS * 1000;
+const FAILURE_WINDOW_MS = FAILURE_WINDOW_SECONDS * 1000;
 
 /**
  * In-memory risk signals per client IP and per site. Per instance by design: behind a load balancer

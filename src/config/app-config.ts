@@ -38,6 +38,23 @@ export interface AppConfig {
   peers: PeersConfig;
   ledger: LedgerConfig;
   liveness: LivenessConfig;
+  retention: RetentionConfig;
+}
+
+/**
+ * How long rows outlive their use (README, "Retention"); the housekeeping pass deletes the rest at start-up
+ * and then every `intervalSeconds`. The ledger is never deleted; sites live until an operator deletes them.
+ */
+export interface RetentionConfig {
+  /** Challenges, after they expire. */
+  challengesSeconds: number;
+  /** Tokens (and the idempotency keys of their redemptions), after they expire. */
+  tokensSeconds: number;
+  /** Final jobs and their assignments, after finalization. */
+  jobsSeconds: number;
+  /** Peers not seen for this long that have no job left. */
+  peersSeconds: number;
+  intervalSeconds: number;
 }
 
 /** Stake, committees drawn from it, and what a committee's verdict pays or costs (docs/ledger.md). */
@@ -167,6 +184,11 @@ const envSchema = z.object({
   LIVENESS_ANTISPOOF_VETO: boolean.default(DEFAULT_LIVENESS_CONFIG.passive.antiSpoofVeto),
   LIVENESS_DEEPFAKE_THRESHOLD: fraction.default(DEFAULT_LIVENESS_CONFIG.passive.deepfakeThreshold),
   LIVENESS_DEEPFAKE_VETO: boolean.default(DEFAULT_LIVENESS_CONFIG.passive.deepfakeVeto),
+  CHALLENGE_RETENTION_SECONDS: integer(0, 365 * 24 * 3600).default(24 * 3600),
+  TOKEN_RETENTION_SECONDS: integer(0, 365 * 24 * 3600).default(24 * 3600),
+  JOB_RETENTION_SECONDS: integer(3600, 10 * 365 * 24 * 3600).default(30 * 24 * 3600),
+  PEER_RETENTION_SECONDS: integer(24 * 3600, 10 * 365 * 24 * 3600).default(30 * 24 * 3600),
+  HOUSEKEEPING_INTERVAL_SECONDS: integer(1, 24 * 3600).default(600),
   NODE_ENV: z.string().optional(),
 });
 
@@ -299,6 +321,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, home = process.
       faceMinIou: e.LIVENESS_FACE_MIN_IOU,
       passiveChecks: e.LIVENESS_PASSIVE_CHECKS,
       passive,
+    },
+    retention: {
+      challengesSeconds: e.CHALLENGE_RETENTION_SECONDS,
+      tokensSeconds: e.TOKEN_RETENTION_SECONDS,
+      jobsSeconds: e.JOB_RETENTION_SECONDS,
+      peersSeconds: e.PEER_RETENTION_SECONDS,
+      intervalSeconds: e.HOUSEKEEPING_INTERVAL_SECONDS,
     },
   };
 }

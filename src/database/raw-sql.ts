@@ -44,3 +44,28 @@ function toNumberedPlaceholders(sql: string): string {
   }
   return text;
 }
+
+const DELETE_BATCH = 1000;
+
+/**
+ * Deletes the rows of `table` that match `condition` (with `?` placeholders), at most DELETE_BATCH at a time
+ * by their single-column key, so a clean-up of a large backlog never holds the write lock for long. Returns
+ * how many rows went. Safe to run from several instances at once: a row deleted by one is skipped by another.
+ */
+export async function deleteInBatches(
+  repository: Repository<ObjectLiteral>,
+  table: string,
+  key: string,
+  condition: string,
+  parameters: readonly unknown[],
+): Promise<number> {
+  const sql =
+    `DELETE FROM ${table} WHERE ${key} IN ` +
+    `(SELECT ${key} FROM ${table} WHERE ${condition} LIMIT ${DELETE_BATCH}) RETURNING ${key}`;
+  let total = 0;
+  for (;;) {
+    const deleted = (await queryRows(repository, sql, parameters)).length;
+    total += deleted;
+    if (deleted < DELETE_BATCH) return total;
+  }
+}

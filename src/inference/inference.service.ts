@@ -6,6 +6,7 @@ import { DomainError } from '../common/domain-error';
 import { ModelRegistryService } from '../models/model-registry.service';
 import { INFERENCE_TASK_ROLE, ModelRunnerService } from '../models/model-runner.service';
 import type { InferenceTask, WireOutput } from '../protocol/inference-task';
+import { firstFailedSpotCheck } from './spot-checks';
 import {
   BLAZEFACE_OUTPUT_FORMAT,
   DEFAULT_TOLERANCE,
@@ -32,7 +33,7 @@ export type InferenceVerdict = { ok: true } | { ok: false; reason: string; messa
 /**
  * Issues proof-of-inference tasks and spot-checks their solutions: k indices drawn after the solution
  * arrives are recomputed with onnxruntime, so a client that faked a fraction f of its outputs passes
- * with probability (1 - f)^k.
+ * with probability (1 - f)^k. The checks stop at the first mismatch.
  */
 @Injectable()
 export class InferenceService {
@@ -60,25 +61,27 @@ export class InferenceService {
     };
   }
 
+  /**
+   * Recomputes k random outputs, in order, and stops at the first that does not match
+   * (firstFailedSpotCheck): a garbage solution costs about one inference, an honest one k.
+   */
   async verify(task: IssuedTask, outputs: readonly WireOutput[]): Promise<InferenceVerdict> {
     const model = this.registry.find(task.modelId);
     if (!model) return { ok: false, reason: 'model-retired', message: 'The challenge names a model no longer served' };
-    const runner = await this.runners.runnerFor(task.modelId);
+    // Each input is derived for its one run, so its buffer can move to the worker instead of being copied.
+    const runner = await this.runners.runnerFor(task.modelId, { transferInputs: true });
     const shape = model.descriptor.inputs[0].shape;
-    const indices = this.spotCheckIndices(task.inputCount);
-    const results = await Promise.all(
-      indices.map(async (index) => {
-        const scores = blazefaceScores(await runner.run(deriveInput(task.seed, index, shape)));
-        const [anchor, score] = outputs[index];
-        return { index, result: verifyCompactOutput({ anchor, score }, scores, task.tolerance) };
-      }),
-    );
-    const mismatch = results.find(({ result }) => !result.ok);
-    if (!mismatch) return { ok: true };
+    const check = async (index: number) => {
+      const scores = blazefaceScores(await runner.run(deriveInput(task.seed, index, shape)));
+      const [anchor, score] = outputs[index];
+      return verifyCompactOutput({ anchor, score }, scores, task.tolerance);
+    };
+    const failure = await firstFailedSpotCheck(this.spotCheckIndices(task.inputCount), check, this.runners.lanes);
+    if (!failure) return { ok: true };
     return {
       ok: false,
       reason: 'inference-mismatch',
-      message: `Output ${mismatch.index} does not match the model: ${mismatch.result.reason}`,
+      message: `Output ${failure.index} does not match the model: ${failure.reason}`,
     };
   }
 

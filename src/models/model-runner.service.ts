@@ -21,12 +21,26 @@ export class ModelRunnerService implements OnApplicationBootstrap {
     await Promise.all(models.map((model) => this.runnerFor(model.id)));
   }
 
-  /** A runner feeding one float32 tensor to the model's first input, shaped as the manifest says. */
-  async runnerFor(modelId: string): Promise<InferenceRunner> {
+  /**
+   * How many inferences to keep in flight: two per worker thread, one running and one queued behind it, so
+   * a worker never idles for the round trip to the event loop between two runs.
+   */
+  get lanes(): number {
+    return 2 * this.onnx.parallelism;
+  }
+
+  /**
+   * A runner feeding one float32 tensor to the model's first input, shaped as the manifest says. With
+   * `transferInputs`, each input's buffer moves to the inference worker rather than being copied (see
+   * OnnxAdapter.run): for callers that build a fresh input per run and never read it again.
+   */
+  async runnerFor(modelId: string, { transferInputs = false } = {}): Promise<InferenceRunner> {
     const { descriptor, file } = this.registry.get(modelId);
     const input = descriptor.inputs[0];
     if (input.shape.some((dim) => dim < 1)) throw new Error(`model ${modelId} has an open input shape`);
     await this.onnx.load(modelId, file.bytes);
-    return { run: (data) => this.onnx.run(modelId, { [input.name]: { data, dims: input.shape } }) };
+    return {
+      run: (data) => this.onnx.run(modelId, { [input.name]: { data, dims: input.shape } }, { transferInputs }),
+    };
   }
 }

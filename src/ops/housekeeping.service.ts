@@ -1,36 +1,80 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../adapters/clock.adapter';
 import { ChallengesService } from '../challenges/challenges.service';
+import { APP_CONFIG } from '../config/app-config';
+import type { AppConfig } from '../config/app-config';
+import { JobLifecycleService } from '../peers/job-lifecycle.service';
+import { PeerNoncesService } from '../peers/peer-nonces.service';
+import { PeersService } from '../peers/peers.service';
 import { TokensService } from '../tokens/tokens.service';
 
-const INTERVAL_MS = 10 * 60 * 1000;
+/** Rows deleted by one pass, by table. */
+export interface HousekeepingReport {
+  challenges: number;
+  tokens: number;
+  peerNonces: number;
+  jobs: number;
+  peers: number;
+}
 
-/** Expires and deletes old challenges and tokens in the background so the tables stay small. */
+/**
+ * Deletes what has outlived its use (README, "Retention"): once at start-up, so a service that was down
+ * does not wait a whole interval, and then every HOUSEKEEPING_INTERVAL_SECONDS, on every instance (the
+ * deletes are idempotent). The ledger and the sites are never touched here.
+ */
 @Injectable()
-export class HousekeepingService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class HousekeepingService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('housekeeping');
   private timer: NodeJS.Timeout | null = null;
+  private running: Promise<HousekeepingReport | null> | null = null;
 
   constructor(
     private readonly tokens: TokensService,
     private readonly challenges: ChallengesService,
+    private readonly nonces: PeerNoncesService,
+    private readonly jobs: JobLifecycleService,
+    private readonly peers: PeersService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.run(), INTERVAL_MS);
+    void this.run();
+    this.timer = setInterval(() => void this.run(), this.config.retention.intervalSeconds * 1000);
     this.timer.unref();
   }
 
-  onApplicationShutdown(): void {
+  /** Before the database closes: stop the timer and let a pass in progress finish. */
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    await this.running;
   }
 
-  async run(): Promise<void> {
+  /** One pass; a call during a pass shares it. Null when the pass failed (it is logged and tried again later). */
+  run(): Promise<HousekeepingReport | null> {
+    this.running ??= this.pass().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async pass(): Promise<HousekeepingReport | null> {
+    const now = this.clock.nowMs();
+    const retention = this.config.retention;
+    const before = (seconds: number) => now - seconds * 1000;
     try {
-      const tokens = await this.tokens.purgeExpired();
-      const challenges = await this.challenges.housekeep();
-      if (tokens + challenges > 0) this.logger.log(`removed ${tokens} old tokens and ${challenges} old challenges`);
+      const report: HousekeepingReport = {
+        challenges: await this.challenges.housekeep(before(retention.challengesSeconds)),
+        tokens: await this.tokens.purgeExpired(before(retention.tokensSeconds)),
+        peerNonces: await this.nonces.purgeExpired(),
+        // Jobs before peers: a peer goes only once none of its jobs is left.
+        jobs: await this.jobs.purgeFinal(before(retention.jobsSeconds)),
+        peers: await this.peers.purgeIdle(before(retention.peersSeconds)),
+      };
+      if (Object.values(report).some((count) => count > 0)) this.logger.log(`deleted ${JSON.stringify(report)}`);
+      return report;
     } catch (error) {
       this.logger.warn(`housekeeping failed: ${(error as Error).message}`);
+      return null;
     }
   }
 }

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { ChallengesModule } from '../challenges/challenges.module';
+import { PeersModule } from '../peers/peers.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { HousekeepingService } from './housekeeping.service';
 import { OpsController } from './ops.controller';
 
 @Module({
-  imports: [TokensModule, ChallengesModule],
+  imports: [TokensModule, ChallengesModule, PeersModule],
   controllers: [OpsController],
   providers: [HousekeepingService],
 })

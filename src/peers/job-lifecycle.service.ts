@@ -4,6 +4,7 @@ import { LessThanOrEqual, Not, Repository } from 'typeorm';
 import { Clock } from '../adapters/clock.adapter';
 import { CryptoAdapter } from '../adapters/crypto.adapter';
 import { APP_CONFIG } from '../config/app-config';
+import { deleteInBatches } from '../database/raw-sql';
 import type { AppConfig } from '../config/app-config';
 import { JobAssignmentEntity, JobEntity } from './job.entity';
 import type { AssignmentStatus, JobResult } from './job.entity';
@@ -181,6 +182,11 @@ export class JobLifecycleService {
       { id: jobId, status: Not('final') },
       { status: 'final', result, resultScore: result.score, finalizedAt: this.clock.nowMs() },
     );
+  }
+
+  /** Deletes final jobs finalized before `before`; their assignments go with them (ON DELETE CASCADE). */
+  purgeFinal(before: number): Promise<number> {
+    return deleteInBatches(this.jobs, 'jobs', 'id', "status = 'final' AND finalized_at < ?", [before]);
   }
 
   private assignment(jobId: string, peerId: string, now: number): JobAssignmentEntity {

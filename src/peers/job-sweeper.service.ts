@@ -1,21 +1,17 @@
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import { Injectable, Logger } from '@nestjs/common';
 import { JobLifecycleService } from './job-lifecycle.service';
-import { PeerNoncesService } from './peer-nonces.service';
 
 const INTERVAL_MS = 5_000;
 
-/** Applies passed job deadlines and forgets expired nonces, every few seconds, on every instance. */
+/** Applies passed job deadlines every few seconds, on every instance (expired nonces go in housekeeping). */
 @Injectable()
 export class JobSweeperService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('jobs');
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
 
-  constructor(
-    private readonly lifecycle: JobLifecycleService,
-    private readonly nonces: PeerNoncesService,
-  ) {}
+  constructor(private readonly lifecycle: JobLifecycleService) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.run(), INTERVAL_MS);
@@ -37,7 +33,6 @@ export class JobSweeperService implements OnApplicationBootstrap, BeforeApplicat
   private async pass(): Promise<void> {
     try {
       await this.lifecycle.sweep();
-      await this.nonces.purgeExpired();
     } catch (error) {
       this.logger.warn(`job sweep failed: ${(error as Error).message}`);
     }

@@ -39,6 +39,6 @@ import { StakingService } from './staking.service';
     StakingService,
     CommitteesService,
   ],
-  exports: [AuditJobsService, JobLifecycleService, PeersService],
+  exports: [AuditJobsService, JobLifecycleService, PeersService, PeerNoncesService],
 })
 export class PeersModule {}

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { MoreThanOrEqual, Repository } from 'typeorm';
 import { Clock } from '../adapters/clock.adapter';
 import { CryptoAdapter } from '../adapters/crypto.adapter';
+import { deleteInBatches } from '../database/raw-sql';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { PeerEntity } from './peer.entity';
@@ -81,6 +82,16 @@ export class PeersService {
     return recent
       .filter((peer) => !exclude.has(peer.id) && models.every((sha) => peer.models.includes(sha)))
       .map((peer) => peer.id);
+  }
+
+  /**
+   * Deletes peers last seen before `before` that have no job left (jobs go after their own retention), so
+   * no job loses its record of who was assigned. A deleted peer that comes back simply registers again;
+   * its ledger balance is keyed by its id and stays.
+   */
+  purgeIdle(before: number): Promise<number> {
+    const condition = 'last_seen_at < ? AND NOT EXISTS (SELECT 1 FROM job_assignments a WHERE a.peer_id = peers.id)';
+    return deleteInBatches(this.peers, 'peers', 'id', condition, [before]);
   }
 
   async recordAnswer(id: string): Promise<void> {

@@ -28,6 +28,11 @@ export interface ChallengeResponseDto {
   level: string;
   issuedAt: string;
   expiresAt: string;
+  /**
+   * The score the token will carry if the challenge is solved, fixed now from the risk signals; the work
+   * (`inference.count`) is fixed too. A visitor too risky for the site is refused here (`403 risk-too-high`).
+   */
+  score: number;
   /** What the visitor must do, in order; `inference` is the proof of inference below. */
   steps: string[];
   inference: {

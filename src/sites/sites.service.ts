@@ -123,6 +123,12 @@ export class SitesService {
     return site;
   }
 
+  /** Drops the cached entry and reads the site again: for a caller that found the cached one stale. */
+  async reloadCached(sitekey: string): Promise<SiteEntity | null> {
+    this.cache.delete(sitekey);
+    return this.findBySitekeyCached(sitekey);
+  }
+
   findById(id: string): Promise<SiteEntity | null> {
     return this.sites.findOneBy({ id });
   }

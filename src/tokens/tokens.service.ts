@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { Clock } from '../adapters/clock.adapter';
 import { CryptoAdapter } from '../adapters/crypto.adapter';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
-import { hydrate, queryRows } from '../database/raw-sql';
+import { deleteInBatches, hydrate, queryRows } from '../database/raw-sql';
 import { TOKEN_BYTES, TOKEN_PREFIX } from '../protocol/keys';
 import type { VerificationLevel } from '../sites/site.entity';
 import { TokenEntity } from './token.entity';
@@ -36,9 +36,6 @@ export type RedemptionOutcome =
 const REDEEM_SQL =
   'UPDATE tokens SET redeemed_at = ?, redeemed_idempotency_key = ? ' +
   'WHERE token_hash = ? AND site_id = ? AND redeemed_at IS NULL AND expires_at > ? RETURNING *';
-
-/** How long spent and expired tokens are kept, so replays still get `timeout-or-duplicate`. */
-const RETENTION_MS = 24 * 3600 * 1000;
 
 /** Mints response tokens after a passed challenge and redeems them exactly once. */
 @Injectable()
@@ -76,7 +73,8 @@ export class TokensService {
   /**
    * Redeems a token for a site with one conditional UPDATE: of any number of concurrent redemptions,
    * the database lets exactly one change the row. A retry carrying the idempotency key of the
-   * redemption that won gets the same token back.
+   * redemption that won gets the same token back, but only while the token itself would still be valid:
+   * afterwards it is a replay like any other.
    */
   async redeem(token: string, siteId: string, idempotencyKey: string | null): Promise<RedemptionOutcome> {
     const tokenHash = this.crypto.sha256Hex(token);
@@ -88,15 +86,15 @@ export class TokensService {
     const stored = row ? hydrate(this.tokens, row) : null;
     if (!stored || stored.siteId !== siteId) return { kind: 'unknown' };
     if (stored.redeemedAt !== null) {
-      const sameRetry = idempotencyKey !== null && stored.redeemedIdempotencyKey === idempotencyKey;
+      const sameRetry =
+        idempotencyKey !== null && stored.redeemedIdempotencyKey === idempotencyKey && now < stored.expiresAt;
       return sameRetry ? { kind: 'redeemed', token: stored } : { kind: 'already-redeemed' };
     }
     return { kind: 'expired' };
   }
 
-  /** Deletes tokens that expired more than a day ago. */
-  async purgeExpired(): Promise<number> {
-    const result = await this.tokens.delete({ expiresAt: LessThan(this.clock.nowMs() - RETENTION_MS) });
-    return result.affected ?? 0;
+  /** Deletes tokens that expired before `before`, with the idempotency keys of their redemptions. */
+  purgeExpired(before: number): Promise<number> {
+    return deleteInBatches(this.tokens, 'tokens', 'token_hash', 'expires_at < ?', [before]);
   }
 }

@@ -40,7 +40,7 @@ describe.each(databaseKinds())('proof-of-inference challenges [%s]', (kind) => {
   it('solves a challenge with the reference solver and redeems the token at siteverify', async () => {
     const site = await createSite(t, { difficulty: 'easy' });
     const challenge = await issue(site.sitekey, ORIGIN, { action: 'signup', cdata: 'c-1' }).expect(201);
-    expect(challenge.body).toMatchObject({ sitekey: site.sitekey, level: 'compute', steps: ['inference'] });
+    expect(challenge.body).toMatchObject({ sitekey: site.sitekey, level: 'compute', steps: ['inference'], score: 1 });
     expect(challenge.body.inference.count).toBe(64);
 
     const outputs = await solveChallenge(t.app.get(OnnxAdapter), challenge.body.inference);
@@ -83,16 +83,87 @@ describe.each(databaseKinds())('proof-of-inference challenges [%s]', (kind) => {
     expect(next.body.inference.count).toBeGreaterThan(challenge.body.inference.count);
   });
 
-  it("fails an honest solution whose risk score is below the site's threshold", async () => {
-    const site = await createSite(t, { difficulty: 'easy', scoreThreshold: 1 });
-    const first = await issue(site.sitekey).expect(201);
-    await submit(first.body.id, { outputs: Array(first.body.inference.count).fill([0, 0]) }).expect(200);
-    const risky = await issue(site.sitekey).expect(201);
-    const outputs = await solveChallenge(t.app.get(OnnxAdapter), risky.body.inference);
+  it('tells a visitor who shares an IP with an attacker at issuance, before any work', async () => {
+    const site = await createSite(t, { difficulty: 'easy', scoreThreshold: 0.9 });
+    // Issued before the attack: its cost and score were fixed then, so the work done still counts.
+    const early = await issue(site.sitekey).expect(201);
+    expect(early.body).toMatchObject({ score: 1, inference: { count: 64 } });
+    const attack = await issue(site.sitekey).expect(201);
+    await submit(attack.body.id, { outputs: Array(attack.body.inference.count).fill([0, 0]) }).expect(200);
 
-    const answer = await submit(risky.body.id, { outputs }).expect(200);
+    const refused = await issue(site.sitekey).expect(403);
+    const elsewhere = await request(t.baseUrl)
+      .post('/api/v1/challenges')
+      .set('X-Forwarded-For', '192.0.2.200')
+      .set('Origin', ORIGIN)
+      .send({ sitekey: site.sitekey })
+      .expect(201);
+    const outputs = await solveChallenge(t.app.get(OnnxAdapter), early.body.inference);
+    const solved = await submit(early.body.id, { outputs }).expect(200);
 
-    expect(answer.body).toMatchObject({ status: 'failed', reason: 'score-below-threshold' });
+    expect(refused.body).toMatchObject({
+      code: 'risk-too-high',
+      details: { reasons: ['recent-failures'], score: 0.85, threshold: 0.9, retryAfterSeconds: 600 },
+    });
+    expect(refused.body.message).toContain('recent-failures');
+    expect(elsewhere.body).toMatchObject({ score: 1, inference: { count: 64 } });
+    expect(solved.body).toMatchObject({ status: 'solved', score: 1 });
+  });
+
+  it('refuses at issuance once one IP asks for challenges too fast, and says why', async () => {
+    const site = await createSite(t, { difficulty: 'easy', scoreThreshold: 0.9 });
+    const answers = [];
+    for (let i = 0; i < 11; i++) answers.push(await issue(site.sitekey));
+
+    expect(answers.slice(0, 10).map((answer) => answer.status)).toEqual(Array(10).fill(201));
+    expect(answers[10].status).toBe(403);
+    expect(answers[10].body.details).toMatchObject({ reasons: ['ip-rate'], retryAfterSeconds: 60 });
+  });
+
+  it('tells the real cost up front: a risky but allowed visitor gets more work and the lower score', async () => {
+    const site = await createSite(t, { difficulty: 'easy', scoreThreshold: 0.5 });
+    const attack = await issue(site.sitekey).expect(201);
+    await submit(attack.body.id, { outputs: Array(attack.body.inference.count).fill([0, 0]) }).expect(200);
+
+    const next = await issue(site.sitekey).expect(201);
+    const outputs = await solveChallenge(t.app.get(OnnxAdapter), next.body.inference);
+    const solved = await submit(next.body.id, { outputs }).expect(200);
+
+    expect(next.body).toMatchObject({ score: 0.85, inference: { count: 128 } });
+    expect(solved.body).toMatchObject({ status: 'solved', score: 0.85 });
+  });
+
+  it('spends one inference on a garbage solution and none on a refused one; an honest one gets k', async () => {
+    const onnx = t.app.get(OnnxAdapter);
+    const run = onnx.run.bind(onnx);
+    let inferences = 0;
+    onnx.run = (...args: Parameters<OnnxAdapter['run']>) => (inferences++, run(...args));
+    const counted = async (work: () => Promise<unknown>) => {
+      inferences = 0;
+      await work();
+      return inferences;
+    };
+    try {
+      const site = await createSite(t, { difficulty: 'easy' });
+      const honest = await issue(site.sitekey).expect(201);
+      const outputs = await solveChallenge(onnx, honest.body.inference);
+      const garbage = await issue(site.sitekey).expect(201);
+      const forged = outputs.map(([anchor, score]) => [(anchor + 7) % 896, score]);
+
+      const garbageCost = await counted(() => submit(garbage.body.id, { outputs: forged }).expect(200));
+      const replayCost = await counted(() => submit(garbage.body.id, { outputs: forged }).expect(409));
+      const shortCost = await counted(() => submit(honest.body.id, { outputs: outputs.slice(1) }).expect(400));
+      const honestCost = await counted(() => submit(honest.body.id, { outputs }).expect(200));
+
+      expect({ garbageCost, replayCost, shortCost, honestCost }).toEqual({
+        garbageCost: 1,
+        replayCost: 0,
+        shortCost: 0,
+        honestCost: t.config.challenges.spotChecks,
+      });
+    } finally {
+      onnx.run = run;
+    }
   });
 
   it('keeps an issued challenge across a service restart', async () => {
@@ -152,6 +223,8 @@ describe.each(databaseKinds())('proof-of-inference challenges [%s]', (kind) => {
       [{ outputs: 'nope' }, 400, 'invalid-request'],
       [{ outputs: [[1, 'NaN']] }, 400, 'invalid-request'],
       [{ outputs: [[1.5, 0.5]] }, 400, 'invalid-request'],
+      [{ outputs: [[896, 0.5]] }, 400, 'invalid-request'],
+      [{ outputs: Array(2049).fill([0, 0.5]) }, 400, 'invalid-request'],
       [{ outputs: [[1, 2]] }, 400, 'invalid-request'],
       [{ outputs: [], extra: true }, 400, 'invalid-request'],
       [{ sitekey: other.sitekey, outputs: [] }, 403, 'challenge-site-mismatch'],

@@ -135,6 +135,31 @@ describe.each(databaseKinds())('siteverify [%s]', (kind) => {
     expect(noKey.body['error-codes']).toEqual(['timeout-or-duplicate', 'already-seen-response']);
   });
 
+  it('honours an idempotent retry only while the token itself would still be valid', async () => {
+    const site = await createSite(t);
+    const ttlMs = t.config.tokens.ttlSeconds * 1000;
+    const early = await mintToken(t, site);
+    const late = await mintToken(t, site);
+    const key = 'retry-key-1';
+
+    const first = await siteverify(t, { secret: site.secret, response: early, idempotency_key: key });
+    const lateFirst = await siteverify(t, { secret: site.secret, response: late, idempotency_key: key });
+    t.clock.advance(ttlMs - 1);
+    const lastMoment = await siteverify(t, { secret: site.secret, response: early, idempotency_key: key });
+    t.clock.advance(1);
+    const atExpiry = await siteverify(t, { secret: site.secret, response: early, idempotency_key: key });
+    t.clock.advance(24 * 3600 * 1000);
+    const dayLater = await siteverify(t, { secret: site.secret, response: late, idempotency_key: key });
+
+    expect([first.body.success, lateFirst.body.success]).toEqual([true, true]);
+    expect(lastMoment.body).toEqual(first.body);
+    expect(atExpiry.body).toMatchObject({
+      success: false,
+      'error-codes': ['timeout-or-duplicate', 'already-seen-response'],
+    });
+    expect(dayLater.body['error-codes']).toEqual(['timeout-or-duplicate', 'already-seen-response']);
+  });
+
   it('gives exactly one success to many concurrent redemptions of one token', async () => {
     const site = await createSite(t);
     const token = await mintToken(t, site);

@@ -46,7 +46,13 @@ describe('TorrentAdapter on loopback', () => {
     expect(result).toMatchObject({ infoHash: seeded.infoHash, name: MODEL, length: model.length, corruptPieces: 0 });
     expect(result.path).toBe(path.join(dir, MODEL));
     expect(sha256(fs.readFileSync(result.path))).toBe(sha256(model));
-    expect(progress.at(-1)).toMatchObject({ percent: 100, downloadedBytes: model.length, totalBytes: model.length });
+    expect(progress.at(-1)).toMatchObject({
+      percent: 100,
+      downloadedBytes: model.length,
+      totalBytes: model.length,
+      corruptPieces: 0,
+      droppedPeers: [],
+    });
     expect(seeder.stats(seeded.infoHash)?.uploadedBytes).toBeGreaterThanOrEqual(model.length);
   });
 
@@ -61,8 +67,9 @@ describe('TorrentAdapter on loopback', () => {
     const badAddress = await peerOf(bad);
     const goodAddress = await peerOf(good);
 
-    // Only the bad seeder at first, so the leecher surely meets the corrupted piece; the good one joins
-    // once the leecher, having dropped the bad one, has no peer left.
+    // Only the bad seeder at first, so the leecher surely meets the corrupted piece (every block of it from
+    // that one peer, which convicts it). The good seeder joins once the progress reports the drop: a state
+    // that, once reached, stays, so no timing of the updates can miss it.
     const leecher = client();
     let joined = false;
     const result = await leecher.download(
@@ -70,7 +77,7 @@ describe('TorrentAdapter on loopback', () => {
       tempDir(),
       { peers: [badAddress], progressIntervalMs: 20 },
       (update) => {
-        if (joined || update.downloadedBytes === 0 || update.peers > 0) return;
+        if (joined || !update.droppedPeers.includes(badAddress)) return;
         joined = true;
         void leecher.addPeer(seeded.infoHash, goodAddress);
       },

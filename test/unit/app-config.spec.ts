@@ -122,6 +122,39 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the retention settings, with their defaults and bounds', () => {
+    const day = 24 * 3600;
+    expect(loadConfig({}, HOME).retention).toEqual({
+      challengesSeconds: day,
+      tokensSeconds: day,
+      jobsSeconds: 30 * day,
+      peersSeconds: 30 * day,
+      intervalSeconds: 600,
+    });
+    const sut = loadConfig(
+      {
+        CHALLENGE_RETENTION_SECONDS: '0',
+        TOKEN_RETENTION_SECONDS: '60',
+        JOB_RETENTION_SECONDS: '7200',
+        PEER_RETENTION_SECONDS: String(2 * day),
+        HOUSEKEEPING_INTERVAL_SECONDS: '5',
+      },
+      HOME,
+    );
+    expect(sut.retention).toEqual({
+      challengesSeconds: 0,
+      tokensSeconds: 60,
+      jobsSeconds: 7200,
+      peersSeconds: 2 * day,
+      intervalSeconds: 5,
+    });
+    // A peer must stay long enough to count as present; the interval must be positive.
+    expect(problemsFor({ PEER_RETENTION_SECONDS: '3600', HOUSEKEEPING_INTERVAL_SECONDS: '0' })).toEqual([
+      'PEER_RETENTION_SECONDS: must be at least 86400',
+      'HOUSEKEEPING_INTERVAL_SECONDS: must be at least 1',
+    ]);
+  });
+
   it('treats empty strings as unset', () => {
     const sut = loadConfig({ PORT: '', ADMIN_TOKEN: '', LOG_LEVEL: '', DATABASE_URL: '' }, HOME);
 

@@ -5,7 +5,12 @@ const calm = { ipChallengesPerMinute: 1, ipRecentFailures: 0, siteChallengesPerM
 
 describe('decideDifficulty', () => {
   it('asks the base amount of work, at full score, from a calm client', () => {
-    expect(decideDifficulty('normal', calm)).toEqual({ inputCount: BASE_INPUTS.normal, riskLevel: 0, score: 1 });
+    expect(decideDifficulty('normal', calm)).toEqual({
+      inputCount: BASE_INPUTS.normal,
+      riskLevel: 0,
+      score: 1,
+      reasons: [],
+    });
     expect(decideDifficulty('easy', calm).inputCount).toBe(BASE_INPUTS.easy);
     expect(decideDifficulty('hard', calm).inputCount).toBe(BASE_INPUTS.hard);
   });
@@ -20,7 +25,7 @@ describe('decideDifficulty', () => {
 
   it('adds one level per recent failure, at most three, and one for a site-wide surge', () => {
     const failures = (n: number) => decideDifficulty('normal', { ...calm, ipRecentFailures: n });
-    expect(failures(1)).toMatchObject({ inputCount: 256, riskLevel: 1, score: 0.85 });
+    expect(failures(1)).toMatchObject({ inputCount: 256, riskLevel: 1, score: 0.85, reasons: ['recent-failures'] });
     expect(failures(3).riskLevel).toBe(3);
     expect(failures(50).riskLevel).toBe(3);
     expect(decideDifficulty('normal', { ...calm, siteChallengesPerMinute: 5000 }).riskLevel).toBe(1);
@@ -34,5 +39,6 @@ describe('decideDifficulty', () => {
     });
     expect(flood.inputCount).toBe(MAX_INPUTS);
     expect(flood.score).toBe(0.1);
+    expect(flood.reasons).toEqual(['ip-rate', 'recent-failures', 'site-surge']);
   });
 });
