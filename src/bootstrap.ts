@@ -6,11 +6,13 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { openFileLimit } from './adapters/process-limits.adapter';
 import { AppModule } from './app.module';
 import { writeClientError } from './common/client-error';
 import { ErrorFilter, errorBodyFor } from './common/error.filter';
 import type { AppConfig, LogLevel } from './config/app-config';
 import type { CoreOverrides } from './core.module';
+import { resolveMaxConnections } from './edge/connection-guard';
 import { edgeServerOptions, installEdge } from './edge/edge';
 import { RateLimiter } from './edge/rate-limiter';
 import { MetricsService } from './ops/metrics.service';
@@ -56,6 +58,8 @@ export interface CreateAppOptions extends CoreOverrides {
 
 /** Builds the HTTP application, fully initialised but not listening; shared by `serve`, tests and benchmarks. */
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  // Before anything opens: a MAX_CONNECTIONS the open-file limit cannot hold stops the start (ConfigError).
+  const maxConnections = resolveMaxConnections(config.http.connections.max, openFileLimit());
   const adapter = new FastifyAdapter({
     ...edgeServerOptions(config.http),
     logger: false,
@@ -73,7 +77,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     rawBody: true,
   });
   const fastify = app.getHttpAdapter().getInstance();
-  installEdge(fastify, { config, limiter: app.get(RateLimiter), metrics: app.get(MetricsService) });
+  installEdge(fastify, { config, limiter: app.get(RateLimiter), metrics: app.get(MetricsService), maxConnections });
   configureFastify(fastify, app.get(MetricsService), config);
   app.useGlobalFilters(new ErrorFilter());
   // The widget calls the public API from the embedding site's pages. No credentials are involved:

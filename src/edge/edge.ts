@@ -1,11 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { openFileLimit } from '../adapters/process-limits.adapter';
 import { RateLimitedError } from '../common/domain-error';
 import { errorBodyFor } from '../common/error.filter';
 import type { AppConfig } from '../config/app-config';
 import type { HttpConfig } from '../config/edge-config';
 import type { MetricsService } from '../ops/metrics.service';
-import { guardConnections, resolveMaxConnections } from './connection-guard';
+import { guardConnections } from './connection-guard';
 import { addressKey } from './ip-address';
 import type { TrustPredicate } from './proxy-trust';
 import { resolveClientAddress, trustPredicate } from './proxy-trust';
@@ -46,6 +45,8 @@ export interface EdgeDependencies {
   config: AppConfig;
   limiter: RateLimiter;
   metrics: MetricsService;
+  /** MAX_CONNECTIONS as resolved against the open-file limit (resolveMaxConnections). */
+  maxConnections: number;
 }
 
 /**
@@ -53,9 +54,11 @@ export interface EdgeDependencies {
  * per-route body limits (Fastify refuses a Content-Length over the limit before reading the body) and
  * per-client request budgets. Call before the routes are registered (Nest registers them in `app.init()`).
  */
-export function installEdge(fastify: FastifyInstance, { config, limiter, metrics }: EdgeDependencies): void {
+export function installEdge(
+  fastify: FastifyInstance,
+  { config, limiter, metrics, maxConnections }: EdgeDependencies,
+): void {
   const isTrustedProxy = trustPredicate(config.http.trustProxy);
-  const maxConnections = resolveMaxConnections(config.http.connections.max, openFileLimit());
   guardConnections(
     fastify.server,
     { max: maxConnections, perIp: config.http.connections.perIp },
