@@ -19,6 +19,14 @@ export default tseslint.config(
       // Misses uses inside parameter decorators (a pipe built once and passed to @Param); tsc and
       // no-unused-vars already catch real dead stores.
       'no-useless-assignment': 'off',
+      // Fastify's request.ip is the socket's peer: behind a proxy, the proxy (src/edge/proxy-trust.ts).
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.name=/^(request|req)$/][property.name='ip']",
+          message: 'Use request.clientIp, the client address as TRUST_PROXY resolves it.',
+        },
+      ],
     },
   },
   {

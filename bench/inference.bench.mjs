@@ -39,7 +39,7 @@ async function startService() {
       RATE_LIMIT_PER_MINUTE: '0',
       LOG_LEVEL: 'error',
       DEMO_SITE: 'false',
-      TRUST_PROXY: 'true',
+      TRUST_PROXY: '1',
       DATA_DIR: dir,
       TORRENT_ENABLED: 'false',
     },

@@ -6,12 +6,15 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { openFileLimit } from './adapters/process-limits.adapter';
 import { AppModule } from './app.module';
-import { SOLUTION_BODY_LIMIT_BYTES, SOLUTION_ROUTE } from './challenges/challenges.controller';
 import { writeClientError } from './common/client-error';
 import { ErrorFilter, errorBodyFor } from './common/error.filter';
 import type { AppConfig, LogLevel } from './config/app-config';
 import type { CoreOverrides } from './core.module';
+import { resolveMaxConnections } from './edge/connection-guard';
+import { edgeServerOptions, installEdge } from './edge/edge';
+import { RateLimiter } from './edge/rate-limiter';
 import { MetricsService } from './ops/metrics.service';
 
 const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
@@ -55,9 +58,10 @@ export interface CreateAppOptions extends CoreOverrides {
 
 /** Builds the HTTP application, fully initialised but not listening; shared by `serve`, tests and benchmarks. */
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  // Before anything opens: a MAX_CONNECTIONS the open-file limit cannot hold stops the start (ConfigError).
+  const maxConnections = resolveMaxConnections(config.http.connections.max, openFileLimit());
   const adapter = new FastifyAdapter({
-    bodyLimit: config.http.bodyLimitBytes,
-    trustProxy: config.http.trustProxy,
+    ...edgeServerOptions(config.http),
     logger: false,
     return503OnClosing: true,
     // Requests Node's HTTP parser rejects never become requests; answer them in the usual error shape.
@@ -73,6 +77,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     rawBody: true,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  installEdge(fastify, { config, limiter: app.get(RateLimiter), metrics: app.get(MetricsService), maxConnections });
   configureFastify(fastify, app.get(MetricsService), config);
   app.useGlobalFilters(new ErrorFilter());
   // The widget calls the public API from the embedding site's pages. No credentials are involved:
@@ -106,10 +111,6 @@ export function buildOpenApi(app: NestFastifyApplication, config: AppConfig): Op
 function configureFastify(fastify: FastifyInstance, metrics: MetricsService, config: AppConfig): void {
   // Only JSON and form bodies are accepted; text/plain would otherwise reach validation as a string.
   fastify.removeContentTypeParser('text/plain');
-  // Routes register in app.init(), after this hook: a liveness solution carries up to ten JPEG crops.
-  fastify.addHook('onRoute', (route) => {
-    if (route.url === SOLUTION_ROUTE) route.bodyLimit = Math.max(SOLUTION_BODY_LIMIT_BYTES, config.http.bodyLimitBytes);
-  });
   // No setErrorHandler here: Nest installs its exception layer as Fastify's error handler in app.init(),
   // so errors from body parsing and limits reach ErrorFilter too (see toErrorBody).
   const access = config.logLevel === 'debug' ? new Logger('access') : null;

@@ -3,13 +3,14 @@ import { Clock } from './adapters/clock.adapter';
 import { CryptoAdapter } from './adapters/crypto.adapter';
 import { APP_CONFIG } from './config/app-config';
 import type { AppConfig } from './config/app-config';
+import { RateLimiter } from './edge/rate-limiter';
 import { MetricsService } from './ops/metrics.service';
 
 export interface CoreOverrides {
   clock?: Clock;
 }
 
-/** Config, adapters and metrics: available to every feature module. */
+/** Config, adapters, metrics and the rate limiter: available to every feature module. */
 @Global()
 @Module({})
 export class CoreModule {
@@ -19,6 +20,7 @@ export class CoreModule {
       overrides.clock ? { provide: Clock, useValue: overrides.clock } : Clock,
       CryptoAdapter,
       MetricsService,
+      RateLimiter,
     ];
     return { module: CoreModule, providers, exports: providers };
   }

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { RateLimitGuard } from '../common/rate-limit.guard';
 import { InferenceModule } from '../inference/inference.module';
 import { LivenessModule } from '../liveness/liveness.module';
 import { PeersModule } from '../peers/peers.module';
@@ -22,7 +21,7 @@ import { RiskTracker } from './risk-tracker.service';
     PeersModule,
   ],
   controllers: [ChallengesController],
-  providers: [ChallengesService, ChallengeWriter, RiskTracker, RateLimitGuard],
+  providers: [ChallengesService, ChallengeWriter, RiskTracker],
   exports: [ChallengesService],
 })
 export class ChallengesModule {}

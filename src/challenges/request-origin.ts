@@ -6,7 +6,7 @@ import type { RequestOrigin } from './challenges.service';
  * it; Referer is the fallback for clients that strip Origin. Anything unparsable counts as absent.
  */
 export function requestOrigin(request: FastifyRequest): RequestOrigin {
-  return { hostname: hostnameOf(request.headers.origin) ?? hostnameOf(request.headers.referer), ip: request.ip };
+  return { hostname: hostnameOf(request.headers.origin) ?? hostnameOf(request.headers.referer), ip: request.clientIp };
 }
 
 function hostnameOf(header: string | string[] | undefined): string | null {

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SITEVERIFY_PATHS } from '../tokens/siteverify.paths';
+import { RateLimitedError } from './domain-error';
 import { ErrorBody, toErrorBody } from './error-response';
 
 /** Routes whose clients expect siteverify's shape even when the request itself is broken. */
@@ -10,7 +11,12 @@ export function errorBodyFor(error: unknown, url: string): ErrorBody {
   const body = toErrorBody(error);
   const path = url.split('?')[0];
   if (!SITEVERIFY_PATH_SET.has(path)) return body;
-  return { success: false, 'error-codes': [body.statusCode >= 500 ? 'internal-error' : 'bad-request'], ...body };
+  return { success: false, 'error-codes': [siteverifyCodeFor(body.statusCode)], ...body };
+}
+
+function siteverifyCodeFor(status: number): string {
+  if (status >= 500) return 'internal-error';
+  return status === 429 ? 'rate-limited' : 'bad-request';
 }
 
 /** The one exception filter: every error leaves as `{statusCode, code, message}`. */
@@ -27,7 +33,11 @@ export class ErrorFilter implements ExceptionFilter {
       // Method and route only: bodies, headers and query strings may carry secrets or tokens.
       this.logger.error(`${request.method} ${request.routeOptions?.url ?? 'unmatched'} failed: ${describe(error)}`);
     }
-    void reply.status(body.statusCode).header('Cache-Control', 'no-store').send(body);
+    void reply.status(body.statusCode).header('Cache-Control', 'no-store');
+    if (error instanceof RateLimitedError) void reply.header('Retry-After', error.retryAfterSeconds);
+    // The body was not read (Content-Length over the limit): close rather than read it to throw it away.
+    if (body.statusCode === 413) void reply.header('Connection', 'close');
+    void reply.send(body);
   }
 }
 

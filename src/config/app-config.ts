@@ -4,6 +4,9 @@ import type { LivenessConfig } from '../liveness/liveness-config';
 import { DEFAULT_LIVENESS_CONFIG } from '../liveness/liveness-config';
 import type { PassiveConfig } from '../liveness/passive/passive-config';
 import { passiveVetoProblems } from '../liveness/passive/passive-config';
+import type { HttpConfig, RateLimitConfig } from './edge-config';
+import { edgeConfigFrom, edgeEnvProblems, edgeEnvShape } from './edge-config';
+import { boolean, fraction, httpUrl, integer } from './env-values';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
@@ -14,13 +17,8 @@ export type DatabaseConfig = { type: 'sqlite'; path: string } | { type: 'postgre
 export type InferenceDevice = 'cpu' | 'cuda';
 
 export interface AppConfig {
-  http: {
-    host: string;
-    port: number;
-    publicUrl: string;
-    bodyLimitBytes: number;
-    trustProxy: boolean;
-  };
+  /** The HTTP edge: listening, proxies, body limits, timeouts, connection caps (src/config/edge-config.ts). */
+  http: HttpConfig;
   database: DatabaseConfig;
   dataDir: string;
   modelsDir: string;
@@ -32,7 +30,7 @@ export interface AppConfig {
   tokens: { ttlSeconds: number };
   challenges: { ttlSeconds: number; spotChecks: number };
   sites: { secretRotationGraceSeconds: number };
-  rateLimit: { perMinute: number };
+  rateLimit: RateLimitConfig;
   demoSite: boolean;
   torrent: TorrentConfig;
   peers: PeersConfig;
@@ -111,33 +109,6 @@ export class ConfigError extends Error {
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug'] as const;
 const INFERENCE_DEVICES = ['cpu', 'cuda'] as const;
 
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
-
-const boolean = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], 'must be true or false'))
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-
-const httpUrl = z
-  .string()
-  .trim()
-  .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }))
-  .transform((v) => v.replace(/\/+$/, ''));
-
-const fraction = z
-  .string()
-  .trim()
-  .regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'must be a fraction between 0 and 1')
-  .transform(Number);
-
 const envSchema = z.object({
   PORT: integer(0, 65535).default(8080),
   HOST: z.string().trim().min(1, 'must not be empty').default('0.0.0.0'),
@@ -153,9 +124,7 @@ const envSchema = z.object({
   CHALLENGE_TTL_SECONDS: integer(10, 3600).default(300),
   INFERENCE_SPOT_CHECKS: integer(1, 64).default(8),
   SECRET_ROTATION_GRACE_SECONDS: integer(0, 7 * 24 * 3600).default(7200),
-  RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(600),
-  BODY_LIMIT_BYTES: integer(1024, 16 * 1024 * 1024).default(65536),
-  TRUST_PROXY: boolean.default(false),
+  ...edgeEnvShape,
   DEMO_SITE: boolean.optional(),
   TORRENT_ENABLED: boolean.default(true),
   TORRENT_PORT: integer(0, 65535).default(6881),
@@ -266,18 +235,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, home = process.
   }
   const passive = parsed.success ? passiveConfig(parsed.data) : undefined;
   if (passive) problems.push(...passiveVetoProblems(passive));
+  if (parsed.success) problems.push(...edgeEnvProblems(parsed.data));
   if (problems.length > 0 || !parsed.success || !database || !passive) throw new ConfigError(problems);
 
   const e = parsed.data;
   const publicHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
   return {
-    http: {
-      host: e.HOST,
-      port: e.PORT,
-      publicUrl: e.PUBLIC_URL ?? `http://${publicHost}:${e.PORT}`,
-      bodyLimitBytes: e.BODY_LIMIT_BYTES,
-      trustProxy: e.TRUST_PROXY,
-    },
+    ...edgeConfigFrom(e, { host: e.HOST, port: e.PORT, publicUrl: e.PUBLIC_URL ?? `http://${publicHost}:${e.PORT}` }),
     database,
     dataDir,
     modelsDir: path.resolve(e.MODELS_DIR ?? path.join(home, 'models')),
@@ -288,7 +252,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, home = process.
     tokens: { ttlSeconds: e.TOKEN_TTL_SECONDS },
     challenges: { ttlSeconds: e.CHALLENGE_TTL_SECONDS, spotChecks: e.INFERENCE_SPOT_CHECKS },
     sites: { secretRotationGraceSeconds: e.SECRET_ROTATION_GRACE_SECONDS },
-    rateLimit: { perMinute: e.RATE_LIMIT_PER_MINUTE },
     demoSite: e.DEMO_SITE ?? e.NODE_ENV !== 'production',
     torrent: {
       enabled: e.TORRENT_ENABLED,

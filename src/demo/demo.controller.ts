@@ -1,14 +1,11 @@
-import { Body, Controller, Get, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { RateLimitGroup, RateLimitGuard } from '../common/rate-limit.guard';
 import type { DemoPage, DemoQuery } from './demo.service';
 import { DemoService } from './demo.service';
 
 /** `/demo`: a signup page using the demo site, and its backend (not part of the API document). */
 @ApiExcludeController()
-@RateLimitGroup('demo')
-@UseGuards(RateLimitGuard)
 @Controller('demo')
 export class DemoController {
   constructor(private readonly demo: DemoService) {}
@@ -21,7 +18,7 @@ export class DemoController {
   @Post('signup')
   async signup(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const form = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-    await send(reply, await this.demo.signup(form, request.ip));
+    await send(reply, await this.demo.signup(form, request.clientIp));
   }
 }
 

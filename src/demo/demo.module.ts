@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { RateLimitGuard } from '../common/rate-limit.guard';
 import { SitesModule } from '../sites/sites.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { DemoController } from './demo.controller';
@@ -9,6 +8,6 @@ import { DemoService } from './demo.service';
 @Module({
   imports: [SitesModule, TokensModule],
   controllers: [DemoController],
-  providers: [DemoService, RateLimitGuard],
+  providers: [DemoService],
 })
 export class DemoModule {}

@@ -52,13 +52,10 @@ export class DemoService {
     const { sitekey, secret } = await this.credentials(level);
     const response = typeof form['peerproof-response'] === 'string' ? form['peerproof-response'] : undefined;
     const email = typeof form.email === 'string' ? form.email.slice(0, 200) : '';
-    const verdict = await this.siteverify.verify({
-      secret,
-      sitekey,
-      response: response || undefined,
+    const verdict = await this.siteverify.verify(
+      { secret, sitekey, response: response || undefined, remoteip, idempotency_key: undefined },
       remoteip,
-      idempotency_key: undefined,
-    });
+    );
     // A real backend refuses the signup on failure; 403 says so to scripts as well as to people.
     return { status: verdict.success ? 200 : 403, html: resultPage(email, verdict, level), csp: this.csp('compute') };
   }

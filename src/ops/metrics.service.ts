@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Prometheus metrics; one registry per app instance so tests and several apps in one process stay apart. */
 @Injectable()
@@ -35,6 +35,26 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly openConnections = new Gauge({
+    name: 'peerproof_http_open_connections',
+    help: 'TCP connections open on the HTTP server',
+    registers: [this.registry],
+  });
+
+  private readonly refusedConnections = new Counter({
+    name: 'peerproof_http_refused_connections_total',
+    help: 'Connections closed on arrival: over MAX_CONNECTIONS_PER_IP (per-ip) or MAX_CONNECTIONS (global)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly rateLimited = new Counter({
+    name: 'peerproof_rate_limited_total',
+    help: 'Requests answered 429 by budget (a route group, siteverify-site or siteverify-ip)',
+    labelNames: ['budget'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'peerproof_' });
   }
@@ -52,6 +72,22 @@ export class MetricsService {
   recordLivenessVerdict(passed: boolean, reasons: readonly string[]): void {
     const outcome = passed ? 'passed' : 'failed';
     for (const reason of reasons.length > 0 ? reasons : ['none']) this.livenessVerdicts.inc({ outcome, reason });
+  }
+
+  connectionOpened(): void {
+    this.openConnections.inc();
+  }
+
+  connectionClosed(): void {
+    this.openConnections.dec();
+  }
+
+  recordRefusedConnection(reason: 'per-ip' | 'global'): void {
+    this.refusedConnections.inc({ reason });
+  }
+
+  recordRateLimited(budget: string): void {
+    this.rateLimited.inc({ budget });
   }
 
   render(): Promise<string> {

@@ -14,7 +14,6 @@ import {
 import { ApiBody, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { RateLimitGroup, RateLimitGuard } from '../common/rate-limit.guard';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { PEER_HEADERS } from '../protocol/peer-protocol';
 import { JobNotifier } from './job-notifier';
@@ -51,8 +50,6 @@ const SignedByPeer = () =>
 
 /** Verifier peers: registration, presence, and their jobs (commit, then reveal). */
 @ApiTags('peers')
-@RateLimitGroup('peers')
-@UseGuards(RateLimitGuard)
 @Controller('api/v1/peers')
 export class PeersController {
   constructor(

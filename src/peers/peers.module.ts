@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { RateLimitGuard } from '../common/rate-limit.guard';
 import { LedgerModule } from '../ledger/ledger.module';
 import { ModelsModule } from '../models/models.module';
 import { AuditJobsService } from './audit-jobs.service';
@@ -30,7 +29,6 @@ import { StakingService } from './staking.service';
     PeersService,
     PeerNoncesService,
     PeerAuthGuard,
-    RateLimitGuard,
     JobNotifier,
     JobLifecycleService,
     JobsService,

@@ -1,7 +1,7 @@
-import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { RateLimitGuard, RateLimitGroup } from '../common/rate-limit.guard';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import type { SiteverifyRequest, SiteverifyResponse } from './siteverify.dto';
 import { SITEVERIFY_ERROR_CODES, siteverifySchema } from './siteverify.dto';
@@ -25,9 +25,19 @@ const responseSchema = {
   },
 };
 
+const rateLimitedSchema = {
+  type: 'object',
+  required: ['success', 'error-codes', 'statusCode', 'code', 'message'],
+  properties: {
+    success: { type: 'boolean', enum: [false] },
+    'error-codes': { type: 'array', items: { type: 'string', enum: ['rate-limited'] } },
+    statusCode: { type: 'integer', enum: [429] },
+    code: { type: 'string', enum: ['rate-limited'] },
+    message: { type: 'string' },
+  },
+};
+
 @ApiTags('siteverify')
-@RateLimitGroup('siteverify')
-@UseGuards(RateLimitGuard)
 @Controller()
 export class SiteverifyController {
   constructor(private readonly siteverify: SiteverifyService) {}
@@ -37,7 +47,17 @@ export class SiteverifyController {
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({ schema: requestSchema })
   @ApiOkResponse({ schema: responseSchema })
-  verify(@Body(new ZodValidationPipe(siteverifySchema)) request: SiteverifyRequest): Promise<SiteverifyResponse> {
-    return this.siteverify.verify(request);
+  @ApiTooManyRequestsResponse({
+    description:
+      "over the site's budget (SITEVERIFY_SITE_RATE_LIMIT_PER_MINUTE), or this address's budget for calls " +
+      'without a valid secret (SITEVERIFY_IP_RATE_LIMIT_PER_MINUTE)',
+    schema: rateLimitedSchema,
+    headers: { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } },
+  })
+  verify(
+    @Body(new ZodValidationPipe(siteverifySchema)) body: SiteverifyRequest,
+    @Req() request: FastifyRequest,
+  ): Promise<SiteverifyResponse> {
+    return this.siteverify.verify(body, request.clientIp);
   }
 }

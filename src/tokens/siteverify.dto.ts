@@ -1,7 +1,10 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
-/** Error codes: the union of reCAPTCHA's, hCaptcha's and Turnstile's, so existing backends understand them. */
+/**
+ * Error codes: the union of reCAPTCHA's, hCaptcha's and Turnstile's, so existing backends understand them,
+ * and `rate-limited`, which they lack.
+ */
 export const SITEVERIFY_ERROR_CODES = [
   'missing-input-secret',
   'invalid-input-secret',
@@ -13,6 +16,8 @@ export const SITEVERIFY_ERROR_CODES = [
   'sitekey-secret-mismatch',
   'bad-request',
   'internal-error',
+  // HTTP 429, with Retry-After: the site's siteverify budget, or the caller's for calls without a valid secret.
+  'rate-limited',
 ] as const;
 export type SiteverifyErrorCode = (typeof SITEVERIFY_ERROR_CODES)[number];
 

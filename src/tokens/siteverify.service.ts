@@ -2,6 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../adapters/clock.adapter';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
+import { RateLimitedError } from '../common/domain-error';
+import { addressKey } from '../edge/ip-address';
+import { RateLimiter } from '../edge/rate-limiter';
 import { MetricsService } from '../ops/metrics.service';
 import { AuditJobsService } from '../peers/audit-jobs.service';
 import { DUMMY_TOKEN, MAX_RESPONSE_LENGTH, TEST_HOSTNAME, TEST_SECRETS, TOKEN_PREFIX } from '../protocol/keys';
@@ -20,16 +23,26 @@ export class SiteverifyService {
     private readonly metrics: MetricsService,
     private readonly audits: AuditJobsService,
     private readonly clock: Clock,
+    private readonly limiter: RateLimiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async verify(request: SiteverifyRequest): Promise<SiteverifyResponse> {
-    const result = await this.decide(request);
+  /** `clientIp`: the caller (the site's backend), for the budget of calls without a valid secret. */
+  async verify(request: SiteverifyRequest, clientIp: string): Promise<SiteverifyResponse> {
+    const result = await this.decide(request, clientIp);
     this.metrics.recordSiteverify(result['error-codes'][0] ?? 'success');
     return result;
   }
 
-  private async decide({ secret, response, sitekey, idempotency_key }: SiteverifyRequest): Promise<SiteverifyResponse> {
+  private async decide(
+    { secret, response, sitekey, idempotency_key }: SiteverifyRequest,
+    clientIp: string,
+  ): Promise<SiteverifyResponse> {
+    // A real secret is looked up even without a response: a form posted without a token is the site's
+    // traffic, counted against the site, not against its backend's address.
+    const site = secret && !isTestSecret(secret) ? await this.sites.findBySecret(secret) : null;
+    if (site) this.admit(site);
+    else this.limiter.hit('siteverify-ip', addressKey(clientIp));
     if (!secret || !response) {
       return failedVerification([
         ...(secret ? [] : (['missing-input-secret'] as const)),
@@ -38,8 +51,6 @@ export class SiteverifyService {
     }
     const testAnswer = this.answerForTestSecret(secret);
     if (testAnswer) return testAnswer;
-
-    const site = await this.sites.findBySecret(secret);
     if (!site) return failedVerification(['invalid-input-secret']);
     if (sitekey !== undefined && sitekey !== site.sitekey) return failedVerification(['sitekey-secret-mismatch']);
     if (!looksLikeToken(response)) return failedVerification(['invalid-input-response']);
@@ -61,6 +72,15 @@ export class SiteverifyService {
       case 'unknown':
         return failedVerification(['invalid-input-response']);
     }
+  }
+
+  /** A site's calls share one budget, whichever address they come from (SITEVERIFY_SITE_RATE_LIMIT_PER_MINUTE). */
+  private admit(site: SiteEntity): void {
+    const decision = this.limiter.hit('siteverify-site', site.id);
+    if (decision === null || decision.allowed) return;
+    this.metrics.recordSiteverify('rate-limited');
+    this.metrics.recordRateLimited('siteverify-site');
+    throw new RateLimitedError(decision.retryAfterSeconds);
   }
 
   private livenessOf(token: TokenEntity, site: SiteEntity): Pick<SiteverifyResponse, 'liveness'> {
@@ -90,6 +110,12 @@ export class SiteverifyService {
         return null;
     }
   }
+}
+
+const TEST_SECRET_SET = new Set<string>(Object.values(TEST_SECRETS));
+
+function isTestSecret(secret: string): boolean {
+  return TEST_SECRET_SET.has(secret);
 }
 
 function looksLikeToken(response: string): boolean {

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { RateLimitGuard } from '../common/rate-limit.guard';
 import { PeersModule } from '../peers/peers.module';
 import { SitesModule } from '../sites/sites.module';
 import { SiteverifyController } from './siteverify.controller';
@@ -11,7 +10,7 @@ import { TokensService } from './tokens.service';
 @Module({
   imports: [TypeOrmModule.forFeature([TokenEntity]), SitesModule, PeersModule],
   controllers: [SiteverifyController],
-  providers: [TokensService, SiteverifyService, RateLimitGuard],
+  providers: [TokensService, SiteverifyService],
   exports: [TokensService, SiteverifyService],
 })
 export class TokensModule {}

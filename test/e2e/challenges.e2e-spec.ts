@@ -16,7 +16,7 @@ describe.each(databaseKinds())('proof-of-inference challenges [%s]', (kind) => {
   let t: TestApp;
   beforeAll(async () => {
     // Each test speaks from its own client IP, so risk signals from one test do not raise another's difficulty.
-    t = await startTestApp(kind, { TRUST_PROXY: 'true' });
+    t = await startTestApp(kind, { TRUST_PROXY: '1' });
   });
   let clientIp = '';
   let clients = 0;
@@ -172,7 +172,7 @@ describe.each(databaseKinds())('proof-of-inference challenges [%s]', (kind) => {
     const outputs = await solveChallenge(t.app.get(OnnxAdapter), challenge.body.inference);
 
     await t.stop();
-    t = await startTestApp(kind, { TRUST_PROXY: 'true' }, { database: t.database });
+    t = await startTestApp(kind, { TRUST_PROXY: '1' }, { database: t.database });
     const solved = await submit(challenge.body.id, { outputs }).expect(200);
 
     expect(solved.body.status).toBe('solved');

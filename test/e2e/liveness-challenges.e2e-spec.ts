@@ -38,7 +38,7 @@ describe.each(databaseKinds())('liveness challenges over HTTP [%s]', (kind) => {
   let clientIp = '';
   let clients = 0;
   beforeAll(async () => {
-    t = await startTestApp(kind, { TRUST_PROXY: 'true' });
+    t = await startTestApp(kind, { TRUST_PROXY: '1' });
   });
   beforeEach(() => {
     clientIp = `203.0.113.${++clients}`;

@@ -24,8 +24,8 @@ describe('loadConfig', () => {
         host: '0.0.0.0',
         port: 8080,
         publicUrl: 'http://localhost:8080',
-        bodyLimitBytes: 65536,
-        trustProxy: false,
+        bodyLimits: { defaultBytes: 65536 },
+        trustProxy: { kind: 'none' },
       },
       database: { type: 'sqlite', path: path.resolve('./data/peerproof.sqlite') },
       dataDir: path.resolve('./data'),
@@ -59,7 +59,7 @@ describe('loadConfig', () => {
         SECRET_ROTATION_GRACE_SECONDS: '0',
         RATE_LIMIT_PER_MINUTE: '0',
         BODY_LIMIT_BYTES: '2048',
-        TRUST_PROXY: 'yes',
+        TRUST_PROXY: '2',
         DEMO_SITE: 'false',
       },
       HOME,
@@ -70,8 +70,8 @@ describe('loadConfig', () => {
         host: '127.0.0.1',
         port: 9090,
         publicUrl: 'https://verify.example.com',
-        bodyLimitBytes: 2048,
-        trustProxy: true,
+        bodyLimits: { defaultBytes: 2048 },
+        trustProxy: { kind: 'hops', hops: 2 },
       },
       database: { type: 'postgres', url: 'postgres://u:p@db.internal:5432/peerproof' },
       dataDir: '/var/lib/peerproof',
@@ -180,19 +180,7 @@ describe('loadConfig', () => {
 
     expect(sut.http.port).toBe(0);
     expect(sut.tokens.ttlSeconds).toBe(3600);
-    expect(sut.http.bodyLimitBytes).toBe(1024);
-  });
-
-  it.each([
-    ['true', true],
-    ['TRUE', true],
-    ['1', true],
-    ['yes', true],
-    ['false', false],
-    ['0', false],
-    ['No', false],
-  ])('reads TRUST_PROXY=%s as %s', (value, expected) => {
-    expect(loadConfig({ TRUST_PROXY: value }, HOME).http.trustProxy).toBe(expected);
+    expect(sut.http.bodyLimits.defaultBytes).toBe(1024);
   });
 
   it('turns the demo site off by default in production only', () => {
@@ -225,7 +213,11 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_PER_MINUTE', '1000001', 'RATE_LIMIT_PER_MINUTE: must be at most 1000000'],
     ['BODY_LIMIT_BYTES', '1023', 'BODY_LIMIT_BYTES: must be at least 1024'],
     ['BODY_LIMIT_BYTES', '16777217', 'BODY_LIMIT_BYTES: must be at most 16777216'],
-    ['TRUST_PROXY', 'maybe', 'TRUST_PROXY: must be true or false'],
+    [
+      'TRUST_PROXY',
+      'maybe',
+      'TRUST_PROXY: maybe is not an IP address, a CIDR range (10.0.0.0/8) or loopback/linklocal/uniquelocal',
+    ],
     ['DEMO_SITE', 'on', 'DEMO_SITE: must be true or false'],
     ['PEER_SERVICE_SEAT', 'sometimes', 'PEER_SERVICE_SEAT: must be true or false'],
     ['LIVENESS_THRESHOLD', '1.5', 'LIVENESS_THRESHOLD: must be a fraction between 0 and 1'],

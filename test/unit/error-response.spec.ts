@@ -111,13 +111,19 @@ describe('errorBodyFor', () => {
 
       expect(sut).toEqual({
         success: false,
-        'error-codes': ['bad-request'],
+        'error-codes': ['rate-limited'],
         statusCode: 429,
         code: 'rate-limited',
         message: 'Too many requests; retry in 3 s',
       });
     },
   );
+
+  it('reports other client errors on siteverify as bad-request', () => {
+    const sut = errorBodyFor(new ValidationError('secret must be a string'), '/siteverify');
+
+    expect(sut).toMatchObject({ success: false, 'error-codes': ['bad-request'], statusCode: 400 });
+  });
 
   it('reports a server fault on siteverify as internal-error', () => {
     const sut = errorBodyFor(new Error('disk on fire'), '/siteverify');
