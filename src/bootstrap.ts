@@ -9,10 +9,12 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { AppModule } from './app.module';
 import { SOLUTION_BODY_LIMIT_BYTES, SOLUTION_ROUTE } from './challenges/challenges.controller';
 import { writeClientError } from './common/client-error';
+import { acceptMultipartForms } from './common/multipart-form';
 import { ErrorFilter, errorBodyFor } from './common/error.filter';
 import type { AppConfig, LogLevel } from './config/app-config';
 import type { CoreOverrides } from './core.module';
 import { MetricsService } from './ops/metrics.service';
+import { SITEVERIFY_PATHS } from './tokens/siteverify.paths';
 
 const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
   fatal: ['fatal'],
@@ -106,6 +108,7 @@ export function buildOpenApi(app: NestFastifyApplication, config: AppConfig): Op
 function configureFastify(fastify: FastifyInstance, metrics: MetricsService, config: AppConfig): void {
   // Only JSON and form bodies are accepted; text/plain would otherwise reach validation as a string.
   fastify.removeContentTypeParser('text/plain');
+  acceptMultipartForms(fastify, SITEVERIFY_PATHS);
   // Routes register in app.init(), after this hook: a liveness solution carries up to ten JPEG crops.
   fastify.addHook('onRoute', (route) => {
     if (route.url === SOLUTION_ROUTE) route.bodyLimit = Math.max(SOLUTION_BODY_LIMIT_BYTES, config.http.bodyLimitBytes);
