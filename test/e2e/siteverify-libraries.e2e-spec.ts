@@ -13,7 +13,7 @@ import { startTestApp } from '../support/test-app';
  * Backends written for reCAPTCHA and Turnstile with real, unmodified libraries from npm, pointed at the
  * running service by changing only the siteverify URL and the secret.
  */
-const require = createRequire(import.meta.url);
+const require = createRequire(path.resolve('package.json'));
 
 interface GoogleRecaptchaClient {
   verify(input: { response: string; remoteIp?: string }, done: (error: Error | null, body: unknown) => void): void;
