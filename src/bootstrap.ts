@@ -14,6 +14,7 @@ import { ErrorFilter, errorBodyFor } from './common/error.filter';
 import type { AppConfig, LogLevel } from './config/app-config';
 import type { CoreOverrides } from './core.module';
 import { MetricsService } from './ops/metrics.service';
+import { documentRoutes } from './ops/openapi-routes';
 import { SITEVERIFY_PATHS } from './tokens/siteverify.paths';
 
 const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
@@ -102,7 +103,7 @@ export function buildOpenApi(app: NestFastifyApplication, config: AppConfig): Op
     .addServer(config.http.publicUrl)
     .addBearerAuth()
     .build();
-  return SwaggerModule.createDocument(app, document);
+  return documentRoutes(SwaggerModule.createDocument(app, document));
 }
 
 function configureFastify(fastify: FastifyInstance, metrics: MetricsService, config: AppConfig): void {

@@ -91,11 +91,12 @@ export class SiteverifyController {
 
   @Get(SITEVERIFY_GET_PATHS)
   @ApiOperation({ summary: 'Redeem a response token with the fields in the query string (reCAPTCHA accepts GET)' })
-  @ApiQuery({ name: 'secret', required: true, type: String })
-  @ApiQuery({ name: 'response', required: true, type: String })
-  @ApiQuery({ name: 'remoteip', required: false, type: String })
-  @ApiQuery({ name: 'sitekey', required: false, type: String })
+  // Listed bottom-up: decorators apply in reverse, and the document should read secret, response, …
   @ApiQuery({ name: 'idempotency_key', required: false, type: String })
+  @ApiQuery({ name: 'sitekey', required: false, type: String })
+  @ApiQuery({ name: 'remoteip', required: false, type: String, description: 'advisory; never fails the call' })
+  @ApiQuery({ name: 'response', required: true, type: String })
+  @ApiQuery({ name: 'secret', required: true, type: String })
   @ApiOkResponse({ description: 'every verdict, success or not', schema: responseSchema })
   @ApiBadRequestResponse(BAD_REQUEST)
   verifyByQuery(
