@@ -52,11 +52,9 @@ function missingLibraries(executable, env) {
 }
 
 /** Unpacks the package's al2023.tar.br (a plain tar of lib/*.so) into the temporary directory. */
-async function unpackBundledLibraries() {
-  const require = createRequire(import.meta.url);
-  const packageDir = path.dirname(require.resolve('@sparticuz/chromium/package.json'));
+export async function unpackBundledLibraries() {
+  const tar = brotliDecompressSync(await readFile(bundledArchive()));
   const target = path.join(tmpdir(), 'peerproof-chromium-libs');
-  const tar = brotliDecompressSync(await readFile(path.join(packageDir, 'bin', 'al2023.tar.br')));
   for (const entry of tarEntries(tar)) {
     if (entry.type !== 'file' || !entry.name.startsWith('lib/')) continue;
     const file = path.join(target, path.basename(entry.name));
@@ -64,6 +62,17 @@ async function unpackBundledLibraries() {
     await writeFile(file, entry.data, { mode: 0o755 });
   }
   return target;
+}
+
+/** The package's bin/al2023.tar.br, found from its entry point (its exports map hides package.json). */
+function bundledArchive() {
+  let dir = path.dirname(createRequire(import.meta.url).resolve('@sparticuz/chromium'));
+  for (;;) {
+    const archive = path.join(dir, 'bin', 'al2023.tar.br');
+    if (existsSync(archive)) return archive;
+    if (path.dirname(dir) === dir) throw new Error('@sparticuz/chromium ships no bin/al2023.tar.br');
+    dir = path.dirname(dir);
+  }
 }
 
 /** Regular files of a ustar archive: 512-byte headers, octal sizes, data padded to 512 bytes. */
