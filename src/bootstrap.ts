@@ -9,6 +9,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { openFileLimit } from './adapters/process-limits.adapter';
 import { AppModule } from './app.module';
 import { writeClientError } from './common/client-error';
+import { acceptMultipartForms } from './common/multipart-form';
 import { ErrorFilter, errorBodyFor } from './common/error.filter';
 import type { AppConfig, LogLevel } from './config/app-config';
 import type { CoreOverrides } from './core.module';
@@ -16,6 +17,8 @@ import { resolveMaxConnections } from './edge/connection-guard';
 import { edgeServerOptions, installEdge } from './edge/edge';
 import { RateLimiter } from './edge/rate-limiter';
 import { MetricsService } from './ops/metrics.service';
+import { documentRoutes } from './ops/openapi-routes';
+import { SITEVERIFY_PATHS } from './tokens/siteverify.paths';
 
 const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
   fatal: ['fatal'],
@@ -105,12 +108,13 @@ export function buildOpenApi(app: NestFastifyApplication, config: AppConfig): Op
     .addServer(config.http.publicUrl)
     .addBearerAuth()
     .build();
-  return SwaggerModule.createDocument(app, document);
+  return documentRoutes(SwaggerModule.createDocument(app, document));
 }
 
 function configureFastify(fastify: FastifyInstance, metrics: MetricsService, config: AppConfig): void {
   // Only JSON and form bodies are accepted; text/plain would otherwise reach validation as a string.
   fastify.removeContentTypeParser('text/plain');
+  acceptMultipartForms(fastify, SITEVERIFY_PATHS);
   // No setErrorHandler here: Nest installs its exception layer as Fastify's error handler in app.init(),
   // so errors from body parsing and limits reach ErrorFilter too (see toErrorBody).
   const access = config.logLevel === 'debug' ? new Logger('access') : null;

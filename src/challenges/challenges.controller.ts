@@ -1,12 +1,28 @@
+import type { PipeTransform } from '@nestjs/common';
 import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiBody, ApiTags } from '@nestjs/swagger';
+import { NotFoundError } from '../common/domain-error';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
-import type { CreateChallengeDto, SubmitSolutionDto } from './challenges.dto';
+import type { CreateChallengeDto } from './challenges.dto';
 import { challengeIdSchema, createChallengeSchema, submitSolutionSchema } from './challenges.dto';
 import { ChallengesService } from './challenges.service';
 import { requestOrigin } from './request-origin';
+
+/**
+ * A challenge id that is no UUID names no challenge: 404 `challenge-not-found`, as for an unknown one (the
+ * anchors answer a malformed token as they answer an unknown one), not 400.
+ */
+class ChallengeIdPipe implements PipeTransform<unknown, string> {
+  transform(value: unknown): string {
+    const parsed = challengeIdSchema.safeParse(value);
+    if (!parsed.success) throw new NotFoundError('challenge-not-found', 'No such challenge');
+    return parsed.data;
+  }
+}
+
+const solutionBody = new ZodValidationPipe(submitSolutionSchema);
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
 
@@ -24,11 +40,9 @@ export class ChallengesController {
   @Post(':id/solution')
   @HttpCode(200)
   @ApiBody({ schema: jsonSchema(submitSolutionSchema) })
-  submit(
-    @Param('id', new ZodValidationPipe(challengeIdSchema)) id: string,
-    @Body(new ZodValidationPipe(submitSolutionSchema)) dto: SubmitSolutionDto,
-    @Req() request: FastifyRequest,
-  ) {
-    return this.challenges.submit(id, dto, requestOrigin(request));
+  submit(@Param('id', new ChallengeIdPipe()) id: string, @Body() body: unknown, @Req() request: FastifyRequest) {
+    // The body is validated after the id (Nest runs parameter pipes concurrently): an id that names no
+    // challenge is 404 whatever the body holds.
+    return this.challenges.submit(id, solutionBody.transform(body), requestOrigin(request));
   }
 }

@@ -108,7 +108,9 @@ function fields(verdict: SiteverifyResponse): string {
     ['cdata', verdict.cdata],
     ...(verdict.liveness ? ([['liveness score', verdict.liveness.score.toFixed(2)]] as [string, unknown][]) : []),
   ];
-  const items = rows.map(([name, value]) => `<dt>${name}</dt><dd>${escapeHtml(String(value ?? '—'))}</dd>`);
+  // action and cdata are "" when the page set none: shown as absent, like null.
+  const shown = (value: unknown) => (value === null || value === undefined || value === '' ? '—' : String(value));
+  const items = rows.map(([name, value]) => `<dt>${name}</dt><dd>${escapeHtml(shown(value))}</dd>`);
   return `<dl>${items.join('')}</dl>`;
 }
 

@@ -60,7 +60,7 @@ export function drawCommittee(
   const chosen: StakedPeer[] = [];
   for (let draw = 0; draw < size && pool.length > 0; draw++) {
     const total = pool.reduce((sum, c) => sum + BigInt(c.stake), 0n);
-    const target = drawNumber(jobId, root, draw) % total;
+    const target = committeeDrawNumber(jobId, root, draw) % total;
     let cumulative = 0n;
     const index = pool.findIndex((c) => (cumulative += BigInt(c.stake)) > target);
     chosen.push(pool.splice(index, 1)[0]);
@@ -84,7 +84,12 @@ export function serviceSeat(
   return { peer: SERVICE_PEER, stake, score: localScore };
 }
 
-function drawNumber(jobId: string, root: string, draw: number): bigint {
+/**
+ * r_i of draw i: the first 8 bytes, big-endian, of SHA-256(jobId ‖ 0x00 ‖ root ‖ u32be(i)), where the job id
+ * and the root enter as the UTF-8 bytes of their text (the UUID with hyphens; the root as 64 lowercase hex
+ * characters), not as decoded bytes. Vectors: test/fixtures/committee-draw-vectors.json.
+ */
+export function committeeDrawNumber(jobId: string, root: string, draw: number): bigint {
   const counter = Buffer.alloc(4);
   counter.writeUInt32BE(draw);
   const digest = createHash('sha256').update(jobId).update(Uint8Array.of(0)).update(root).update(counter).digest();

@@ -29,7 +29,11 @@ const optionalString = (max: number, label: string) =>
     .optional()
     .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
 
-export const siteverifySchema = z.strictObject({
+/**
+ * The fields siteverify reads. Lenient where the anchors are: unknown fields are dropped (libraries send
+ * extras), and `remoteip` is advisory, so a bad one never fails the call.
+ */
+export const siteverifySchema = z.object({
   secret: optionalString(512, 'secret'),
   // Longer responses are answered with invalid-input-response, not bad-request, so allow some room.
   response: z
@@ -37,10 +41,7 @@ export const siteverifySchema = z.strictObject({
     .max(65536, 'response is far too long')
     .optional()
     .transform((value) => (value === undefined || value.trim() === '' ? undefined : value)),
-  remoteip: optionalString(64, 'remoteip').refine(
-    (value) => value === undefined || isIP(value) !== 0,
-    'remoteip must be an IPv4 or IPv6 address',
-  ),
+  remoteip: z.unknown().optional().transform(advisoryRemoteIp),
   sitekey: optionalString(128, 'sitekey'),
   idempotency_key: optionalString(128, 'idempotency_key').refine(
     (value) => value === undefined || /^[\x21-\x7e]+$/.test(value),
@@ -49,14 +50,19 @@ export const siteverifySchema = z.strictObject({
 });
 export type SiteverifyRequest = z.infer<typeof siteverifySchema>;
 
+/**
+ * siteverify's answer. `action` and `cdata` are `""` on a success whose page set none, as Turnstile's are, so a
+ * library that compares the action fails closed. The answers to the anchors' test secrets have the anchor's
+ * shape: reCAPTCHA's and hCaptcha's carry no score, level, action or cdata.
+ */
 export interface SiteverifyResponse {
   success: boolean;
   challenge_ts: string | null;
   hostname: string | null;
-  score: number | null;
-  level: string | null;
-  action: string | null;
-  cdata: string | null;
+  score?: number | null;
+  level?: string | null;
+  action?: string | null;
+  cdata?: string | null;
   'error-codes': SiteverifyErrorCode[];
   /**
    * Only for a token whose challenge verifier peers audited: `committee` once a committee with quorum
@@ -68,6 +74,17 @@ export interface SiteverifyResponse {
    * codes of the checks (docs/liveness.md), for the site's logs.
    */
   liveness?: { score: number; threshold: number; reasons: string[] };
+}
+
+/**
+ * The visitor's IP from whatever a backend sent as `remoteip`: an address, the first of an
+ * `X-Forwarded-For` list, `ip:port` or `[ipv6]:port`; anything else counts as absent.
+ */
+export function advisoryRemoteIp(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const first = value.split(',')[0].trim();
+  const candidates = [first, first.replace(/^\[(.*)\](:\d+)?$/, '$1'), first.replace(/^([\d.]+):\d+$/, '$1')];
+  return candidates.find((candidate) => candidate.length <= 64 && isIP(candidate) !== 0);
 }
 
 export function failedVerification(codes: SiteverifyErrorCode[]): SiteverifyResponse {

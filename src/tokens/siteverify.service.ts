@@ -7,6 +7,7 @@ import { addressKey } from '../edge/ip-address';
 import { RateLimiter } from '../edge/rate-limiter';
 import { MetricsService } from '../ops/metrics.service';
 import { AuditJobsService } from '../peers/audit-jobs.service';
+import { anchorTestSecret } from '../protocol/anchor-test-keys';
 import { DUMMY_TOKEN, MAX_RESPONSE_LENGTH, TEST_HOSTNAME, TEST_SECRETS, TOKEN_PREFIX } from '../protocol/keys';
 import type { SiteEntity } from '../sites/site.entity';
 import { SitesService } from '../sites/sites.service';
@@ -98,8 +99,8 @@ export class SiteverifyService {
           hostname: TEST_HOSTNAME,
           score: 1,
           level: 'compute',
-          action: null,
-          cdata: null,
+          action: '',
+          cdata: '',
           'error-codes': [],
         };
       case TEST_SECRETS.alwaysFail:
@@ -107,8 +108,20 @@ export class SiteverifyService {
       case TEST_SECRETS.tokenSpent:
         return failedVerification(['timeout-or-duplicate', 'already-seen-response']);
       default:
-        return null;
+        return this.answerForAnchorTestSecret(secret);
     }
+  }
+
+  /** The anchors' published test secrets answer as the anchors do, in their shape. */
+  private answerForAnchorTestSecret(secret: string): SiteverifyResponse | null {
+    const test = anchorTestSecret(secret);
+    if (!test) return null;
+    if (test.outcome === 'fail') return failedVerification(['invalid-input-response']);
+    if (test.outcome === 'spent') return failedVerification(['timeout-or-duplicate']);
+    const passed = { success: true, challenge_ts: this.clock.now().toISOString(), hostname: test.hostname };
+    // Turnstile's answers always carry action and cdata; reCAPTCHA's v2 test key and hCaptcha's carry neither.
+    const extra = test.anchor === 'turnstile' ? { action: '', cdata: '' } : {};
+    return { ...passed, ...extra, 'error-codes': [] };
   }
 }
 
@@ -129,8 +142,9 @@ function toSuccess(token: TokenEntity): SiteverifyResponse {
     hostname: token.hostname,
     score: token.score,
     level: token.level,
-    action: token.action,
-    cdata: token.cdata,
+    // "" rather than null when the page set none, as Turnstile answers: a library's action check then fails closed.
+    action: token.action ?? '',
+    cdata: token.cdata ?? '',
     'error-codes': [],
   };
 }

@@ -351,8 +351,7 @@ async function check(service, site, tally, dataDir) {
 async function createDatabase(kind, dir) {
   if (kind === 'sqlite') return { url: `sqlite:${path.join(dir, 'crash.sqlite')}`, drop: async () => {} };
   const adminUrl = process.env.PEERPROOF_TEST_POSTGRES_URL;
-  if (!adminUrl)
-    throw new Error('PEERPROOF_TEST_POSTGRES_URL is unset (PEERPROOF_TEST_SKIP_POSTGRES=1 skips PostgreSQL)');
+  if (!adminUrl) throw new Error('PEERPROOF_TEST_POSTGRES_URL is unset and no embedded PostgreSQL started');
   const name = `peerproof_crash_${randomBytes(6).toString('hex')}`;
   const admin = async (sql) => {
     const client = new pg.Client({ connectionString: adminUrl });
@@ -434,11 +433,18 @@ if (!fs.existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'main.js'))) {
   process.exit(2);
 }
 const kinds = process.env.PEERPROOF_TEST_SKIP_POSTGRES === '1' ? ['sqlite'] : ['sqlite', 'postgres'];
+// Like `npm test`: without a PostgreSQL URL, a throw-away embedded server from npm.
+const embedded =
+  kinds.includes('postgres') && !process.env.PEERPROOF_TEST_POSTGRES_URL
+    ? await (await import('../support/embedded-postgres.mjs')).startEmbeddedPostgres()
+    : null;
+if (embedded) process.env.PEERPROOF_TEST_POSTGRES_URL = embedded.url;
 const solver = await makeSolver();
 let ok = true;
 try {
   for (const kind of kinds) ok = (await crashRun(kind, solver)) && ok;
 } finally {
   await solver.close();
+  await embedded?.stop();
 }
 process.exit(ok ? 0 : 1);

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { generateOpenApi } from '../../src/cli/openapi.command';
+import { ROUTE_DOCS } from '../../src/ops/openapi-routes';
 import { databaseKinds } from '../support/databases';
 import { createSite, siteverify } from '../support/fixtures';
 import type { TestApp } from '../support/test-app';
@@ -160,10 +161,46 @@ describe.each(databaseKinds())('operations endpoints [%s]', (kind) => {
     expect(ui.headers['content-type']).toMatch(/^text\/html/);
   });
 
+  it('documents every route: a summary, the answer and its schema, error codes, query parameters', async () => {
+    const { body: document } = await request(t.baseUrl).get('/docs/openapi.json').expect(200);
+    type Response = { description: string; content?: Record<string, { schema?: unknown }> };
+    type Operation = {
+      summary?: string;
+      parameters?: { in: string; name: string }[];
+      responses: Record<string, Response>;
+    };
+    const operations = Object.entries(document.paths as Record<string, Record<string, Operation>>).flatMap(
+      ([path, methods]) =>
+        Object.entries(methods).map(([method, operation]) => ({ key: `${method} ${path}`, operation })),
+    );
+    const binary = new Set(['get /api/v1/models/{id}/torrent', 'get /models/{file}']);
+
+    const undocumented = operations.filter(({ key, operation }) => {
+      const ok = Object.entries(operation.responses).find(([status]) => status.startsWith('2'));
+      const needsSchema = !binary.has(key) && ok?.[0] !== '204';
+      return !operation.summary || !ok || (needsSchema && !ok[1].content?.['application/json']?.schema);
+    });
+    const queryOf = (key: string) =>
+      operations
+        .find((o) => o.key === key)
+        ?.operation.parameters?.filter((p) => p.in === 'query')
+        .map((p) => p.name);
+
+    expect(undocumented.map((o) => o.key)).toEqual([]);
+    expect(Object.keys(ROUTE_DOCS).filter((key) => !operations.some((o) => o.key === key))).toEqual([]);
+    expect(queryOf('get /api/v1/ledger/entries')).toEqual(['start', 'end']);
+    expect(queryOf('get /api/v1/ledger/proof/inclusion')).toEqual(['index', 'size']);
+    expect(queryOf('get /api/v1/peers/me/jobs')).toEqual(['wait']);
+    expect(queryOf('get /siteverify')).toEqual(['secret', 'response', 'remoteip', 'sitekey', 'idempotency_key']);
+    const solution = operations.find((o) => o.key === 'post /api/v1/challenges/{id}/solution')!.operation;
+    expect(solution.responses['404'].description).toContain('challenge-not-found');
+    expect(document.components.schemas.ErrorBody.required).toEqual(['statusCode', 'code', 'message']);
+  });
+
   it.each([
     ['GET', '/no/such/route'],
     ['POST', '/no/such/route'],
-    ['GET', '/siteverify'],
+    ['GET', '/turnstile/v0/siteverify'],
     ['PUT', '/siteverify'],
     ['DELETE', '/healthz'],
     ['GET', '/siteverify/'],

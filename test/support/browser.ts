@@ -9,8 +9,10 @@ import type { TestApp } from './test-app';
 import { startTestApp } from './test-app';
 
 /**
- * Real-browser test support: Debian's chromium driven by playwright-core, the service under test, and a
- * second loopback server that plays the embedding site (its own origin, `http://localhost:<port>`).
+ * Real-browser test support: a real Chromium driven by playwright-core, the service under test, and a
+ * second loopback server that plays the embedding site (its own origin, `http://localhost:<port>`). Which
+ * Chromium: the browser project's globalSetup (test/support/chromium.mjs) names it in PEERPROOF_CHROMIUM —
+ * the one configured there, else the system's, else the one from npm (`@sparticuz/chromium`).
  */
 
 export const CHROMIUM_ARGS = [
@@ -41,8 +43,9 @@ export function browserTestsEnabled(): boolean {
   const executable = chromiumPath();
   if (!fs.existsSync(executable)) {
     throw new Error(
-      `The browser tests need Chromium at ${executable}: install it (apt-get install chromium), ` +
-        'point PEERPROOF_CHROMIUM at another binary, or set PEERPROOF_TEST_SKIP_BROWSER=1 to skip them',
+      `The browser tests need Chromium at ${executable}: run them through Jest's browser project (its ` +
+        'globalSetup finds one, from npm if need be), point PEERPROOF_CHROMIUM at a binary, ' +
+        'or set PEERPROOF_TEST_SKIP_BROWSER=1 to skip them',
     );
   }
   return true;

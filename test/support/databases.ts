@@ -6,7 +6,8 @@ import { Client } from 'pg';
 
 /**
  * The databases every e2e suite runs against. PostgreSQL is part of the suite: it is skipped only when
- * PEERPROOF_TEST_SKIP_POSTGRES=1 says so, and a missing PEERPROOF_TEST_POSTGRES_URL otherwise fails.
+ * PEERPROOF_TEST_SKIP_POSTGRES=1 says so. PEERPROOF_TEST_POSTGRES_URL names a server; without it the e2e
+ * project's globalSetup starts an embedded one for the run (test/support/embedded-postgres.mjs) and sets it.
  */
 export type DatabaseKind = 'sqlite' | 'postgres';
 
@@ -35,8 +36,9 @@ async function createPostgres(): Promise<TestDatabase> {
   const adminUrl = process.env.PEERPROOF_TEST_POSTGRES_URL;
   if (!adminUrl) {
     throw new Error(
-      'PostgreSQL tests need PEERPROOF_TEST_POSTGRES_URL (a role allowed to CREATE DATABASE); ' +
-        'set PEERPROOF_TEST_SKIP_POSTGRES=1 to run on SQLite only',
+      'PostgreSQL tests need PEERPROOF_TEST_POSTGRES_URL (a role allowed to CREATE DATABASE), which the e2e ' +
+        "project's globalSetup sets when it starts its embedded server; set PEERPROOF_TEST_SKIP_POSTGRES=1 " +
+        'to run on SQLite only',
     );
   }
   const name = `peerproof_test_${randomBytes(6).toString('hex')}`;

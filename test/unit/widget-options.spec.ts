@@ -74,7 +74,24 @@ describe('parseLoaderUrl', () => {
       livenessUrl: 'https://verify.example.com/pp/widget/liveness.js',
       explicit: true,
       onload: 'ready',
+      compat: null,
+      language: null,
+      recaptchaCompat: true,
     });
+  });
+
+  it("reads the anchors' parameters: compat, hl, recaptchacompat, and render=onload or a v3 sitekey", () => {
+    const base = 'https://verify.example.com/widget/peerproof.js';
+
+    expect(parseLoaderUrl(`${base}?compat=hcaptcha&hl=pt-BR&recaptchacompat=off`)).toMatchObject({
+      compat: 'hcaptcha',
+      language: 'pt-BR',
+      recaptchaCompat: false,
+      explicit: false,
+    });
+    expect(parseLoaderUrl(`${base}?compat=recaptcha&render=onload`).explicit).toBe(false);
+    expect(parseLoaderUrl(`${base}?compat=recaptcha&render=ppk_abc`).explicit).toBe(true);
+    expect(parseLoaderUrl(`${base}?compat=friendlycaptcha&hl=<b>`)).toMatchObject({ compat: null, language: null });
   });
 
   it('renders implicitly by default and accepts only an identifier as onload', () => {

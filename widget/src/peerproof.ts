@@ -1,18 +1,17 @@
 /**
  * The loader, `/widget/peerproof.js`: renders `.peerproof[data-sitekey]` elements and exposes
  * `window.peerproof`. It talks to the service that served it (found from its own script URL), links that
- * service's stylesheet, and starts the solver worker only when a check is about to run.
+ * service's stylesheet, and starts the solver worker only when a check is about to run. With `?compat=`
+ * it also plays reCAPTCHA, hCaptcha or Turnstile for pages written for them (compat/anchor-api.ts).
  */
-import { pickLanguage, textsFor } from './i18n';
+import { installAnchorApi } from './compat/anchor-api';
+import { LivenessLoader } from './liveness-loader';
+import { parseLoaderUrl } from './loader-url';
 import { ServiceClient } from './service-client';
 import { SolverClient } from './solver-client';
-import { WidgetController } from './widget-controller';
 import type { RenderOptions } from './widget-options';
-import { OptionsError, resolveOptions, responseFieldNames } from './widget-options';
-import { WidgetView } from './widget-view';
-import { loadStylesheet } from './stylesheet';
-import { parseLoaderUrl } from './loader-url';
-import { LivenessLoader } from './liveness-loader';
+import { resolveOptions, responseFieldNames } from './widget-options';
+import { WidgetRegistry, findContainer } from './widget-registry';
 
 export interface PeerProofApi {
   render(container: Element | string, options?: RenderOptions): string;
@@ -39,70 +38,37 @@ function findLoaderScript(): string | undefined {
   return scripts.at(-1)?.src;
 }
 
-function createApi(): PeerProofApi {
+function createRegistry(): WidgetRegistry {
   const deps = {
     service: new ServiceClient(loader.serviceBase),
     solver: new SolverClient(loader.workerUrl),
     liveness: new LivenessLoader(loader.livenessUrl, loader.serviceBase),
   };
-  const widgets = new Map<string, WidgetController>();
-  const byElement = new WeakMap<Element, string>();
-  let counter = 0;
+  return new WidgetRegistry(deps, loader.stylesheetUrl);
+}
 
-  const find = (widgetId?: string): WidgetController | undefined =>
-    widgetId === undefined ? widgets.values().next().value : widgets.get(widgetId);
-
+function createApi(widgets: WidgetRegistry): PeerProofApi {
   return {
     render(target, options = {}) {
-      const container = typeof target === 'string' ? document.querySelector(target) : target;
-      if (!(container instanceof HTMLElement)) throw new OptionsError(`peerproof: no element ${String(target)}`);
-      const existing = byElement.get(container);
-      if (existing && widgets.has(existing)) return existing;
-      const resolved = resolveOptions(container.dataset, options);
-      const language = pickLanguage([resolved.language, ...(navigator.languages ?? []), navigator.language]);
-      const texts = textsFor(language);
-      const widgetId = `peerproof-${++counter}`;
-      // The view's actions reach the controller, created next; they only run on later clicks.
-      const view = new WidgetView(
-        container,
-        {
-          widgetId,
-          theme: resolved.theme,
-          size: resolved.size,
-          language,
-          texts,
-          fieldNames: responseFieldNames(resolved),
-        },
-        {
-          activate: () => controller.activate(),
-          retry: () => controller.activate(),
-          fallback: () => controller.continueWithoutCamera(),
-          warm: () => controller.warm(),
-        },
-      );
-      const controller = new WidgetController(widgetId, container, resolved, deps, view, { language });
-      widgets.set(widgetId, controller);
-      byElement.set(container, widgetId);
-      loadStylesheet(loader.stylesheetUrl, view.root);
-      return widgetId;
+      const container = findContainer(target);
+      // Rendering twice into one element returns the widget already there, whatever the options.
+      const existing = widgets.forElement(container);
+      if (existing) return existing.id;
+      const resolved = resolveOptions(container.dataset, { language: loader.language ?? undefined, ...options });
+      return widgets.render(container, resolved, responseFieldNames(resolved)).id;
     },
-    reset: (widgetId) => find(widgetId)?.reset(),
-    getResponse: (widgetId) => find(widgetId)?.response() ?? '',
-    execute: (widgetId) => find(widgetId)?.execute() ?? Promise.reject(new Error('no-widget')),
-    remove(widgetId) {
-      const controller = find(widgetId);
-      if (!controller) return;
-      controller.remove();
-      widgets.delete(controller.id);
-      byElement.delete(controller.container);
-    },
+    reset: (widgetId) => widgets.find(widgetId)?.reset(),
+    getResponse: (widgetId) => widgets.find(widgetId)?.response() ?? '',
+    execute: (widgetId) => widgets.find(widgetId)?.execute() ?? Promise.reject(new Error('no-widget')),
+    remove: (widgetId) => widgets.remove(widgets.find(widgetId)),
   };
 }
 
-function renderAll(api: PeerProofApi): void {
-  for (const element of Array.from(document.querySelectorAll('.peerproof[data-sitekey]'))) {
+/** Renders every element matching the selector; one broken element must not stop the others. */
+function renderAll(selector: string, render: (element: HTMLElement) => void): void {
+  for (const element of Array.from(document.querySelectorAll<HTMLElement>(selector))) {
     try {
-      api.render(element);
+      render(element);
     } catch (error) {
       console.error(error);
     }
@@ -114,18 +80,26 @@ function whenDomReady(then: () => void): void {
   else then();
 }
 
+/** Calls a global function by name, never evaluating anything: the parameter cannot run code of its own. */
+function callGlobal(name: string): void {
+  const callback = (window as unknown as Record<string, unknown>)[name];
+  if (typeof callback === 'function') callback();
+  else console.warn(`peerproof: onload function ${name} not found`);
+}
+
 function start(): void {
   // A page that includes the loader twice keeps the first copy and its widgets.
   if (window.peerproof) return;
-  const api = createApi();
+  const widgets = createRegistry();
+  const api = createApi(widgets);
   window.peerproof = api;
+  const anchor = loader.compat ? installAnchorApi(loader.compat, widgets, loader, whenDomReady) : null;
   whenDomReady(() => {
-    if (!loader.explicit) renderAll(api);
-    if (!loader.onload) return;
-    // Looked up by name, never evaluated: the parameter cannot run code of its own.
-    const callback = (window as unknown as Record<string, unknown>)[loader.onload];
-    if (typeof callback === 'function') callback();
-    else console.warn(`peerproof: onload function ${loader.onload} not found`);
+    if (!loader.explicit) {
+      renderAll('.peerproof[data-sitekey]', (element) => api.render(element));
+      anchor?.renderImplicitly();
+    }
+    if (loader.onload) callGlobal(loader.onload);
   });
 }
 

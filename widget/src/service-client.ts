@@ -11,8 +11,12 @@ import type {
 import { LIVENESS_HINTS } from '../../src/protocol/challenge-wire';
 import type { WireOutput } from '../../src/protocol/inference-task';
 import type { LivenessEvidence } from '../../src/protocol/liveness';
+import { anchorTestSitekey } from '../../src/protocol/anchor-test-keys';
 
 export type IssuedChallenge = ChallengeResponseDto | TestChallengeResponseDto;
+
+/** How long the anchors' test tokens last in the widget (reCAPTCHA's tokens last two minutes). */
+const TEST_TOKEN_LIFETIME_MS = 120_000;
 
 /** A refusal with the service's machine-readable code, or one of the widget's own (`network-error`). */
 export class ServiceError extends Error {
@@ -38,6 +42,13 @@ export class ServiceClient {
   constructor(private readonly base: string) {}
 
   issue(request: ChallengeRequest): Promise<IssuedChallenge> {
+    // The anchors' test sitekeys pass or fail at once with their dummy tokens, as theirs do, with no request.
+    const test = anchorTestSitekey(request.sitekey);
+    if (test) {
+      if (!test.passes) return Promise.reject(new ServiceError('test-sitekey-fails'));
+      const expiresAt = new Date(Date.now() + TEST_TOKEN_LIFETIME_MS).toISOString();
+      return Promise.resolve({ id: null, sitekey: request.sitekey, test: true, token: test.token, expiresAt });
+    }
     return this.post<IssuedChallenge>('api/v1/challenges', request);
   }
 

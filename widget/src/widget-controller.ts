@@ -113,6 +113,10 @@ export class WidgetController {
     return responseOf(this.state);
   }
 
+  expired(): boolean {
+    return this.state.kind === 'expired';
+  }
+
   private async run(): Promise<void> {
     const attempt = ++this.attempt;
     const current = () => attempt === this.attempt;

@@ -11,13 +11,19 @@ import type { WidgetState } from './widget-state';
 import { isBusy, progressPercent } from './widget-state';
 import { button, el, text } from './dom';
 
+/** A hidden form field the widget fills with the token; its id lets `getElementById` code find it. */
+export interface HiddenField {
+  name: string;
+  id: string;
+}
+
 export interface ViewOptions {
   widgetId: string;
   theme: Theme;
   size: Size;
   language: string;
   texts: Texts;
-  fieldNames: string[];
+  fields: HiddenField[];
 }
 
 export interface ViewActions {
@@ -101,7 +107,7 @@ export class WidgetView {
     this.footer = el('div', 'peerproof-footer');
     this.footer.append(this.status, this.hints, this.fallbackButton, this.retryButton);
     this.root.append(main, this.bar, this.footer);
-    this.fields = options.fieldNames.map((name) => hiddenField(name));
+    this.fields = options.fields.map(hiddenField);
     this.percentFormat = new Intl.NumberFormat(options.language, { style: 'percent' });
     container.append(this.root, ...this.fields);
   }
@@ -209,9 +215,10 @@ function hiddenButton(className: string, label: string, onClick: () => void): HT
   return element;
 }
 
-function hiddenField(name: string): HTMLInputElement {
+function hiddenField({ name, id }: HiddenField): HTMLInputElement {
   const field = document.createElement('input');
   field.type = 'hidden';
   field.name = name;
+  field.id = id;
   return field;
 }
