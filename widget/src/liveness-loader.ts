@@ -22,6 +22,7 @@ const importModule: ImportModule = (url) => import(url);
 
 export class LivenessLoader {
   private pending: Promise<RunLiveness> | null = null;
+  private failures = 0;
 
   /**
    * @param chunkUrl `<service>/widget/liveness.js`
@@ -41,11 +42,16 @@ export class LivenessLoader {
 
   private async importChunk(): Promise<RunLiveness> {
     try {
-      const chunk = (await this.load(this.chunkUrl)) as Partial<LivenessChunk> | null;
+      // Chromium keeps a failed module fetch in the page's module map, so importing the same URL again fails
+      // without touching the network: each retry names the chunk with a fragment of its own (the request is
+      // the same; the module map entry is new).
+      const url = this.failures === 0 ? this.chunkUrl : `${this.chunkUrl}#retry-${this.failures}`;
+      const chunk = (await this.load(url)) as Partial<LivenessChunk> | null;
       if (typeof chunk?.runLiveness !== 'function') throw new TypeError(`${this.chunkUrl} exports no runLiveness`);
       return chunk.runLiveness;
     } catch (error) {
       this.pending = null;
+      this.failures += 1;
       console.warn(`peerproof: liveness-unavailable: ${String(error)}`);
       throw new LivenessUnavailableError(error);
     }
