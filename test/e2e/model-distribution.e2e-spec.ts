@@ -62,6 +62,7 @@ describe('model distribution', () => {
       'minifasnet-v2',
       'minifasnet-v1se',
       'meso4-df',
+      'yunet-s-dynamic',
     ]);
     expect(manifest.models.slice(0, 1)).toEqual([
       expect.objectContaining({

@@ -48,6 +48,7 @@ describe('models', () => {
       expect.objectContaining({ id: 'minifasnet-v2', role: 'anti-spoof', licence: 'Apache-2.0' }),
       expect.objectContaining({ id: 'minifasnet-v1se', role: 'anti-spoof', licence: 'Apache-2.0' }),
       expect.objectContaining({ id: 'meso4-df', role: 'deepfake', licence: 'Apache-2.0' }),
+      expect.objectContaining({ id: 'yunet-s-dynamic', role: 'face-analysis', licence: 'Apache-2.0' }),
     ]);
   });
 
