@@ -13,7 +13,12 @@ import { OnnxAdapter } from '../../src/adapters/onnx.adapter';
 import { TfjsAdapter } from '../../src/adapters/tfjs.adapter';
 import { loadConfig } from '../../src/config/app-config';
 import type { FaceDetection } from '../../src/liveness/analysis/face-analyzer';
-import { ServerFaceAnalyzer } from '../../src/liveness/analysis/server-face-analyzer';
+import { MOUTH_OPEN_ABOVE, SMILE_ABOVE, TURN_MIN_DEGREES } from '../../src/liveness/analysis/mesh-measures';
+import {
+  SAME_PERSON_BELOW,
+  ServerFaceAnalyzer,
+  descriptorDistance,
+} from '../../src/liveness/analysis/server-face-analyzer';
 import { widgetFrame } from '../../src/liveness/eval/passive-samples';
 import type { RgbImage } from '../../src/liveness/rgb-image';
 import { cropResize } from '../../src/liveness/rgb-image';
@@ -103,5 +108,60 @@ describe('detect (YuNet)', () => {
     // The top-left corner of the studio shot: backdrop only.
     const backdrop = cropResize(picture, { x: 0, y: 0, w: 96, h: 96 }, 192, 192);
     expect(await analyzer.detect(backdrop)).toEqual([]);
+  });
+});
+
+/** The widget frame of the largest face of a recording, and the face found in it. */
+async function widgetFace(file: string): Promise<{ image: RgbImage; face: FaceDetection }> {
+  const picture = read(file);
+  const [person] = await analyzer.detect(picture);
+  const image = widgetFrame(jpeg, picture, person.box).image;
+  const [face] = await analyzer.detect(image);
+  return { image, face };
+}
+
+describe('measure (face mesh)', () => {
+  const REST = ['grid/bbaf2n/frame_000.jpg', 'grid/lbax4n/frame_060.jpg', 'grid/lwbsza/frame_065.jpg'];
+
+  it.each(REST)('reads %s as frontal, mouth closed, not smiling', async (file) => {
+    const { image, face } = await widgetFace(file);
+    const m = await analyzer.measure(image, face);
+    expect(m).not.toBeNull();
+    expect(Math.abs(m!.yaw)).toBeLessThan(TURN_MIN_DEGREES);
+    expect(m!.mouthOpenness).toBeLessThan(MOUTH_OPEN_ABOVE);
+    expect(m!.smile).toBeLessThan(SMILE_ABOVE);
+    expect(m!.eyeOpenness).toBeGreaterThan(0.2);
+  });
+
+  it('reads the broad smile of the Intel clip as a smile', async () => {
+    const { image, face } = await widgetFace('intel/head-pose-face-detection-male/frame_010.jpg');
+    const m = await analyzer.measure(image, face);
+    expect(m!.smile).toBeGreaterThan(SMILE_ABOVE);
+  });
+});
+
+describe('describe (face-api recognition)', () => {
+  it('gives six different people descriptors at least the threshold apart', async () => {
+    const descriptors = [];
+    for (const file of ONE_FACE) {
+      const { image, face } = await widgetFace(file);
+      const descriptor = await analyzer.describe(image, face);
+      expect(descriptor).toHaveLength(128);
+      descriptors.push(descriptor!);
+    }
+    for (let i = 0; i < descriptors.length; i++) {
+      for (let j = i + 1; j < descriptors.length; j++) {
+        expect(descriptorDistance(descriptors[i], descriptors[j])).toBeGreaterThanOrEqual(SAME_PERSON_BELOW);
+      }
+    }
+  });
+
+  it('gives one person the same descriptor in a frame and in its smaller copy', async () => {
+    const { image, face } = await widgetFace('grid/bbaf2n/frame_000.jpg');
+    const small = cropResize(image, { x: 0, y: 0, w: 192, h: 192 }, 144, 144);
+    const [smallFace] = await analyzer.detect(small);
+    const a = await analyzer.describe(image, face);
+    const b = await analyzer.describe(small, smallFace);
+    expect(descriptorDistance(a!, b!)).toBeLessThan(SAME_PERSON_BELOW);
   });
 });
