@@ -12,6 +12,7 @@ import { JpegAdapter } from '../../src/adapters/jpeg.adapter';
 import { OnnxAdapter } from '../../src/adapters/onnx.adapter';
 import { TfjsAdapter } from '../../src/adapters/tfjs.adapter';
 import { loadConfig } from '../../src/config/app-config';
+import { EYES_CLOSED_RATIO } from '../../src/liveness/analysis/eye-measures';
 import type { FaceDetection } from '../../src/liveness/analysis/face-analyzer';
 import { MOUTH_OPEN_ABOVE, SMILE_ABOVE, TURN_MIN_DEGREES } from '../../src/liveness/analysis/mesh-measures';
 import {
@@ -131,6 +132,18 @@ describe('measure (face mesh)', () => {
     expect(m!.mouthOpenness).toBeLessThan(MOUTH_OPEN_ABOVE);
     expect(m!.smile).toBeLessThan(SMILE_ABOVE);
     expect(m!.eyeOpenness).toBeGreaterThan(0.2);
+  });
+
+  // The same person with open and shut eyes: the iris model's lids, not the mesh's, make this pass.
+  it.each([
+    ['grid/bbaf2n/frame_000.jpg', 'grid/bbaf2n/frame_052.jpg'],
+    ['grid/brbk7n/frame_030.jpg', 'grid/brbk7n/frame_022.jpg'],
+  ])('reads %s open and the blink %s closed against it', async (openFile, blinkFile) => {
+    const open = await widgetFace(openFile);
+    const blink = await widgetFace(blinkFile);
+    const rest = (await analyzer.measure(open.image, open.face))!.eyeOpenness;
+    const shut = (await analyzer.measure(blink.image, blink.face))!.eyeOpenness;
+    expect(shut).toBeLessThan(EYES_CLOSED_RATIO * rest);
   });
 
   it('reads the broad smile of the Intel clip as a smile', async () => {

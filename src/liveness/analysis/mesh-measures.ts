@@ -33,12 +33,6 @@ const P = {
   noseTip: 1,
 } as const;
 
-/**
- * The eyes are closed (a blink) when eye openness (aperture over eye width, mean of both eyes) falls below
- * this share of the same person's rest value. The mesh without its iris refinement under-reads closed eyes
- * (full blinks read 0.53–0.87 of rest, never near 0), so no absolute value separates them.
- */
-export const EYES_CLOSED_RATIO = 0.8;
 /** The mouth is open above this mouth openness (inner-lip gap over mouth width); rest reads ≤ 0.12. */
 export const MOUTH_OPEN_ABOVE = 0.18;
 /**

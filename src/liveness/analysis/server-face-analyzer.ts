@@ -9,6 +9,7 @@ import type { TfjsAdapter } from '../../adapters/tfjs.adapter';
 import type { ModelRegistryService } from '../../models/model-registry.service';
 import type { RgbImage } from '../rgb-image';
 import { cropResize } from '../rgb-image';
+import { EYE_CORNERS, IRIS_POINTS, IRIS_SIDE, eyeCrop, irisEyeOpenness } from './eye-measures';
 import type { FaceAnalyzer, FaceDetection, FaceMeasures } from './face-analyzer';
 import { MESH_CONTEXT, MESH_MIN_CONFIDENCE, MESH_SIDE, measuresFromMesh, meshCrop } from './mesh-measures';
 import { YUNET_MODEL_ID, YunetDetector } from './yunet-detector';
@@ -17,11 +18,14 @@ import { YUNET_MODEL_ID, YunetDetector } from './yunet-detector';
 export const FACE_ANALYSIS_MODELS = {
   mesh: 'facemesh-468',
   meshWeights: 'facemesh-468-weights',
+  iris: 'iris-76',
+  irisWeights: 'iris-76-weights',
   recognition: 'face-api-recognition',
   recognitionWeights: 'face-api-recognition-weights',
 } as const;
 
 const MESH_OUTPUTS = ['Identity_2:0', 'Identity_1:0'] as const;
+const IRIS_OUTPUT = 'Identity:0';
 
 /** face-api's recognition network sees a 150-px square about the face. */
 const DESCRIPTOR_SIDE = 150;
@@ -58,6 +62,11 @@ export class ServerFaceAnalyzer implements FaceAnalyzer {
       bytes(FACE_ANALYSIS_MODELS.mesh),
       bytes(FACE_ANALYSIS_MODELS.meshWeights),
     );
+    await tfjs.loadGraph(
+      FACE_ANALYSIS_MODELS.iris,
+      bytes(FACE_ANALYSIS_MODELS.iris),
+      bytes(FACE_ANALYSIS_MODELS.irisWeights),
+    );
     await tfjs.loadFaceRecognition(
       bytes(FACE_ANALYSIS_MODELS.recognition),
       bytes(FACE_ANALYSIS_MODELS.recognitionWeights),
@@ -71,7 +80,33 @@ export class ServerFaceAnalyzer implements FaceAnalyzer {
 
   async measure(image: RgbImage, face: FaceDetection): Promise<FaceMeasures | null> {
     const mesh = await this.mesh(image, face);
-    return mesh ? measuresFromMesh(mesh) : null;
+    if (!mesh) return null;
+    // The mesh's own lids under-read closed eyes; the iris model's replace them (eye-measures.ts).
+    return { ...measuresFromMesh(mesh), eyeOpenness: await this.eyeOpenness(image, mesh) };
+  }
+
+  /**
+   * Eye openness from the iris model, mean of both eyes: each eye cut from the frame about the mesh's eye
+   * corners, the person's left eye mirrored as MediaPipe's iris graph feeds it (one model for both eyes).
+   */
+  async eyeOpenness(image: RgbImage, mesh: Float32Array): Promise<number> {
+    const per = IRIS_SIDE * IRIS_SIDE * 3;
+    const data = new Float32Array(per * 2);
+    const right = cropResize(image, eyeCrop(mesh, EYE_CORNERS.right), IRIS_SIDE, IRIS_SIDE).data;
+    const left = cropResize(image, eyeCrop(mesh, EYE_CORNERS.left), IRIS_SIDE, IRIS_SIDE).data;
+    for (let i = 0; i < per; i++) data[i] = right[i] / 255;
+    for (let y = 0; y < IRIS_SIDE; y++) {
+      for (let x = 0; x < IRIS_SIDE; x++) {
+        const to = per + (y * IRIS_SIDE + x) * 3;
+        const from = (y * IRIS_SIDE + (IRIS_SIDE - 1 - x)) * 3;
+        for (let k = 0; k < 3; k++) data[to + k] = left[from + k] / 255;
+      }
+    }
+    const out = await this.tfjs.runGraph(FACE_ANALYSIS_MODELS.iris, { data, dims: [2, IRIS_SIDE, IRIS_SIDE, 3] }, [
+      IRIS_OUTPUT,
+    ]);
+    const points = out[IRIS_OUTPUT];
+    return (irisEyeOpenness(points, 0) + irisEyeOpenness(points, IRIS_POINTS * 3)) / 2;
   }
 
   /**

@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { JpegAdapter } from '../../adapters/jpeg.adapter';
 import type { FaceMeasures } from '../analysis/face-analyzer';
-import { EYES_CLOSED_RATIO, MOUTH_OPEN_ABOVE, SMILE_ABOVE, TURN_MIN_DEGREES } from '../analysis/mesh-measures';
+import { EYES_CLOSED_RATIO } from '../analysis/eye-measures';
+import { MOUTH_OPEN_ABOVE, SMILE_ABOVE, TURN_MIN_DEGREES } from '../analysis/mesh-measures';
 import type { ServerFaceAnalyzer } from '../analysis/server-face-analyzer';
 import { SAME_PERSON_BELOW, descriptorDistance } from '../analysis/server-face-analyzer';
 import type { FaceLabel } from './face-analysis-labels';
@@ -152,6 +153,7 @@ export function formatFaceAnalysisReport(frames: readonly FrameResult[], timings
     const tn = neg.filter((f) => !check.decide(f.measures as FaceMeasures, rests.get(f.person))).length;
     lines.push(`  ${check.name.padEnd(12)} positives ${tp}/${pos.length}  negatives ${tn}/${neg.length}`);
   }
+  lines.push(...blinkLines(frames, rests, fmt));
   const described = frames.filter((f) => f.descriptor);
   const same: number[] = [];
   const different: number[] = [];
@@ -171,4 +173,40 @@ export function formatFaceAnalysisReport(frames: readonly FrameResult[], timings
     `ms per call: detect ${ms(timings.detect)}; measure ${ms(timings.measure)}; describe ${ms(timings.describe)}`,
   );
   return lines.join('\n');
+}
+
+/**
+ * Blink per person: eye openness as a share of the person's rest median, on the labelled blink frames and on
+ * their open-eye frames (rest, talk, mouth open). Open-eye frames within two frames of a blink or of an
+ * unlabelled stretch (the half blinks) are left out: there the lid is still moving.
+ */
+function blinkLines(
+  frames: readonly FrameResult[],
+  rests: Map<string, FaceMeasures>,
+  fmt: (value: number, digits?: number) => string,
+): string[] {
+  const lines = [`eyes closed per person (openness / rest median; closed below ${EYES_CLOSED_RATIO}):`];
+  for (const clip of LABELLED_CLIPS) {
+    const rest = rests.get(clip.person);
+    const mine = frames.filter((f) => f.clip === clip.clip && f.measures);
+    if (!rest || mine.length === 0) continue;
+    const ratio = (f: FrameResult) => (f.measures as FaceMeasures).eyeOpenness / rest.eyeOpenness;
+    const labelled = new Set(mine.map((f) => f.frame));
+    const blinks = framesOf(clip, 'blink');
+    const moving = (n: number) =>
+      [-2, -1, 1, 2].some((d) => blinks.includes(n + d) || (n + d >= 0 && n + d < clip.frames && !labelled.has(n + d)));
+    const blink = mine.filter((f) => f.label === 'blink').map(ratio);
+    const open = mine.filter((f) => ['rest', 'talk', 'mouth-open'].includes(f.label) && !moving(f.frame)).map(ratio);
+    if (open.length === 0) continue;
+    const closed = (values: number[]) => values.filter((r) => r < EYES_CLOSED_RATIO).length;
+    const min = (values: number[]) => values.reduce((a, b) => Math.min(a, b), Infinity);
+    const blinkPart =
+      blink.length > 0
+        ? `blink frames ${blink.map((r) => fmt(r)).join(' ')} (${closed(blink)}/${blink.length} closed)`
+        : 'no labelled blink';
+    lines.push(
+      `  ${clip.person.padEnd(12)} ${blinkPart}; open-eye frames min ${fmt(min(open))} (${closed(open)}/${open.length} closed)`,
+    );
+  }
+  return lines;
 }
