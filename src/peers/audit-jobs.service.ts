@@ -7,12 +7,13 @@ import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { ModelRegistryService } from '../models/model-registry.service';
 import type { InferenceAuditEvidence } from '../protocol/inference-audit';
-import { INFERENCE_AUDIT_KIND } from '../protocol/inference-audit';
+import { AUDIT_SAMPLE_SIZE, INFERENCE_AUDIT_KIND } from '../protocol/inference-audit';
 import type { WireOutput } from '../protocol/inference-task';
 import { BLAZEFACE_OUTPUT_FORMAT } from '../protocol/inference-task';
 import { JobEntity } from './job.entity';
 import type { JobConsensus } from './job.entity';
 import { JobLifecycleService } from './job-lifecycle.service';
+import type { JobPin } from './job-lifecycle.service';
 
 export type AuditedChallenge = Pick<
   ChallengeEntity,
@@ -45,7 +46,7 @@ export class AuditJobsService {
       const model = this.registry.find(challenge.modelId);
       if (!model) return null;
       const input = model.descriptor.inputs[0];
-      const evidence: InferenceAuditEvidence = {
+      const evidence = ({ headSize, headRoot }: JobPin): InferenceAuditEvidence => ({
         modelId: challenge.modelId,
         modelSha256: challenge.modelSha256,
         inputName: input.name,
@@ -55,7 +56,8 @@ export class AuditJobsService {
         tolerance: challenge.tolerance,
         count: challenge.inputCount,
         outputs: outputs.map(([anchor, score]) => [anchor, score]),
-      };
+        sample: { headSize, headRoot, size: Math.min(AUDIT_SAMPLE_SIZE, challenge.inputCount) },
+      });
       const job = await this.lifecycle.create({
         kind: INFERENCE_AUDIT_KIND,
         subject: challenge.id,

@@ -8,7 +8,7 @@ import { aggregate, drawCommittee, serviceSeat } from '../protocol/committee';
 import type { LedgerEntryBody } from '../protocol/ledger-entry';
 import { slashable } from '../protocol/ledger-entry';
 import type { JobAssignmentEntity, JobEntity, JobResult } from './job.entity';
-import { AGREEMENT_TOLERANCE } from './job-result';
+import { jobTolerance } from './job-result';
 import { PeersService } from './peers.service';
 
 /** How a new job's committee was chosen: drawn by stake from a signed head, or open while nobody has stake. */
@@ -21,7 +21,7 @@ export type CommitteeChoice =
       members: StakedPeer[];
       service: ServiceSeat | null;
     }
-  | { kind: 'open'; members: string[] }
+  | { kind: 'open'; members: string[]; headSize: number; headRoot: string }
   | { kind: 'none' };
 
 /** Retries of a settlement whose slashes a concurrent unbond-and-withdraw made too large. */
@@ -63,7 +63,8 @@ export class CommitteesService {
       return { kind: 'drawn', headSize: head.size, headRoot: head.root, candidates, members, service };
     }
     if (present.length > 0 && !(await this.ledger.anyStakeOf(minStake))) {
-      return { kind: 'open', members: await this.peers.pickActive(models, new Set(), committeeSize) };
+      const members = await this.peers.pickActive(models, new Set(), committeeSize);
+      return { kind: 'open', members, headSize: head.size, headRoot: head.root };
     }
     return { kind: 'none' };
   }
@@ -85,7 +86,8 @@ export class CommitteesService {
       stake: stakeOf.get(a.peerId)!,
       score: a.verdict!.score,
     }));
-    const outcome = aggregate(members, verdicts, this.policy, job.committee!.service ?? null);
+    const tolerance = jobTolerance(job.evidence);
+    const outcome = aggregate(members, verdicts, this.policy(tolerance), job.committee!.service ?? null);
     const entries: LedgerEntryBody[] = [
       ...revealed.map((a) => ({
         kind: 'verdict' as const,
@@ -104,7 +106,7 @@ export class CommitteesService {
     const committed = assignments.filter((a) => ['committed', 'revealed', 'missed-reveal'].includes(a.status));
     return {
       score: outcome.score,
-      agreeing: outcome.score === null ? [] : agreeingPeers(verdicts, outcome.score),
+      agreeing: outcome.score === null ? [] : agreeingPeers(verdicts, outcome.score, tolerance),
       assigned: assignments.length,
       committed: committed.length,
       revealed: revealed.length,
@@ -138,15 +140,15 @@ export class CommitteesService {
     }
   }
 
-  private get policy(): AggregationPolicy {
+  private policy(tolerance: number): AggregationPolicy {
     const { rewardPerJob, outlierSlash, absentSlash } = this.config.ledger;
-    return { tolerance: AGREEMENT_TOLERANCE, rewardPerJob, outlierSlash, absentSlash };
+    return { tolerance, rewardPerJob, outlierSlash, absentSlash };
   }
 }
 
-function agreeingPeers(verdicts: readonly RevealedVerdict[], score: number): string[] {
+function agreeingPeers(verdicts: readonly RevealedVerdict[], score: number, tolerance: number): string[] {
   return verdicts
-    .filter((verdict) => Math.abs(verdict.score - score) <= AGREEMENT_TOLERANCE)
+    .filter((verdict) => Math.abs(verdict.score - score) <= tolerance)
     .map((verdict) => verdict.peer)
     .sort();
 }

@@ -10,15 +10,23 @@ import { JobAssignmentEntity, JobEntity } from './job.entity';
 import type { AssignmentStatus, JobResult } from './job.entity';
 import { CommitteesService } from './committees.service';
 import { JobNotifier } from './job-notifier';
-import { medianResult } from './job-result';
+import { jobTolerance, medianResult } from './job-result';
 import { PeersService } from './peers.service';
+
+/** What a job is pinned to when it is created: its id and the signed tree head its committee saw. */
+export interface JobPin {
+  id: string;
+  headSize: number;
+  headRoot: string;
+}
 
 export interface NewJob {
   kind: string;
   subject: string | null;
   /** sha256 of the model files the job needs. */
   models: string[];
-  evidence: Record<string, unknown>;
+  /** The evidence, or how to make it from the job's pin (an audit's common sample is seeded by it). */
+  evidence: Record<string, unknown> | ((pin: JobPin) => Record<string, unknown>);
   /** The service's own verdict score on the job, its vote when it sits on the committee; none, no seat. */
   localScore?: number;
 }
@@ -49,16 +57,18 @@ export class JobLifecycleService {
    * nobody has stake, up to PEER_COMMITTEE_SIZE present peers. Null when no peer can take it. The service's
    * seat, if it sits, is kept with the draw: it has no assignment, since it reveals at once.
    */
-  async create({ localScore, ...spec }: NewJob): Promise<JobEntity | null> {
+  async create({ localScore, evidence, ...spec }: NewJob): Promise<JobEntity | null> {
     const id = this.crypto.randomUuid();
     const choice = await this.committees.choose(id, spec.models, localScore ?? null);
     if (choice.kind === 'none') return null;
     const committee = choice.kind === 'drawn' ? choice.members.map((member) => member.peer) : choice.members;
     if (committee.length === 0) return null;
     const now = this.clock.nowMs();
+    const pin = { id, headSize: choice.headSize, headRoot: choice.headRoot };
     const job: JobEntity = {
       id,
       ...spec,
+      evidence: typeof evidence === 'function' ? evidence(pin) : evidence,
       status: 'committing',
       createdAt: now,
       commitDeadline: now + this.commitMs,
@@ -177,7 +187,7 @@ export class JobLifecycleService {
     const job = await this.jobs.findOneByOrFail({ id: jobId });
     if (job.status === 'final') return;
     const all = await this.assignments.findBy({ jobId });
-    const result = job.committee ? await this.committees.settle(job, all) : localResult(all);
+    const result = job.committee ? await this.committees.settle(job, all) : localResult(job.evidence, all);
     await this.jobs.update(
       { id: jobId, status: Not('final') },
       { status: 'final', result, resultScore: result.score, finalizedAt: this.clock.nowMs() },
@@ -208,9 +218,12 @@ export class JobLifecycleService {
   }
 }
 
-function localResult(all: readonly JobAssignmentEntity[]): JobResult {
+function localResult(evidence: Record<string, unknown>, all: readonly JobAssignmentEntity[]): JobResult {
   const revealed = all.filter((a) => a.status === 'revealed' && a.verdict !== null);
-  const { score, agreeing } = medianResult(revealed.map((a) => ({ peer: a.peerId, score: a.verdict!.score })));
+  const { score, agreeing } = medianResult(
+    revealed.map((a) => ({ peer: a.peerId, score: a.verdict!.score })),
+    jobTolerance(evidence),
+  );
   return {
     score,
     agreeing,
