@@ -85,6 +85,8 @@ export interface PeersConfig {
   auditRate: number;
   /** Whether the service's own verifier sits on committees that drew fewer than committeeSize peers. */
   serviceSeat: boolean;
+  /** Fraction of audits that are canaries: the service planted faults and knows the right score. */
+  canaryRate: number;
 }
 
 /** How the service seeds its models over BitTorrent (docs/peers.md). */
@@ -138,6 +140,7 @@ const envSchema = z.object({
   PEER_ACTIVE_SECONDS: integer(10, 24 * 3600).default(300),
   PEER_AUDIT_RATE: fraction.default(1),
   PEER_SERVICE_SEAT: boolean.default(true),
+  PEER_CANARY_RATE: fraction.default(0.1),
   LEDGER_MIN_STAKE: integer(1, 1e12).default(100),
   LEDGER_UNBOND_DELAY_SECONDS: integer(1, 365 * 24 * 3600).default(7 * 24 * 3600),
   LEDGER_REWARD_PER_JOB: integer(0, 1e9).default(10),
@@ -268,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, home = process.
       activeSeconds: e.PEER_ACTIVE_SECONDS,
       auditRate: e.PEER_AUDIT_RATE,
       serviceSeat: e.PEER_SERVICE_SEAT,
+      canaryRate: e.PEER_CANARY_RATE,
     },
     ledger: {
       minStake: e.LEDGER_MIN_STAKE,

@@ -15,6 +15,7 @@ import { Ledger1764320000000 } from './migrations/1764320000000-ledger';
 import { PeersAndJobs1764330000000 } from './migrations/1764330000000-peers-and-jobs';
 import { Committees1764340000000 } from './migrations/1764340000000-committees';
 import { LivenessLevel1764350000000 } from './migrations/1764350000000-liveness-level';
+import { Canaries1764360000000 } from './migrations/1764360000000-canaries';
 
 export const ENTITIES = [
   SiteEntity,
@@ -36,6 +37,7 @@ export const MIGRATIONS = [
   PeersAndJobs1764330000000,
   Committees1764340000000,
   LivenessLevel1764350000000,
+  Canaries1764360000000,
 ];
 
 /** TypeORM options for the configured database; migrations, never synchronize, build the schema. */

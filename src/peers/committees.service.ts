@@ -4,12 +4,13 @@ import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { LedgerService } from '../ledger/ledger.service';
 import type { AggregationPolicy, RevealedVerdict, ServiceSeat, StakedPeer } from '../protocol/committee';
-import { aggregate, drawCommittee, serviceSeat } from '../protocol/committee';
+import { aggregate, drawCommittee, serviceSeat, settleCanary } from '../protocol/committee';
 import type { LedgerEntryBody } from '../protocol/ledger-entry';
 import { slashable } from '../protocol/ledger-entry';
 import type { JobAssignmentEntity, JobEntity, JobResult } from './job.entity';
 import { jobTolerance } from './job-result';
 import { PeersService } from './peers.service';
+import { SampleJudge } from './sample-judge.service';
 
 /** How a new job's committee was chosen: drawn by stake from a signed head, or open while nobody has stake. */
 export type CommitteeChoice =
@@ -38,6 +39,7 @@ export class CommitteesService {
   constructor(
     private readonly ledger: LedgerService,
     private readonly peers: PeersService,
+    private readonly judge: SampleJudge,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -87,7 +89,11 @@ export class CommitteesService {
       score: a.verdict!.score,
     }));
     const tolerance = jobTolerance(job.evidence);
-    const outcome = aggregate(members, verdicts, this.policy(tolerance), job.committee!.service ?? null);
+    const truth = job.canary ? job.canary.truth : await this.disputedTruth(job, verdicts, tolerance);
+    const outcome =
+      truth !== null
+        ? settleCanary(members, verdicts, truth, this.policy(tolerance), job.canary ? 'canary' : 'recomputed')
+        : aggregate(members, verdicts, this.policy(tolerance), job.committee!.service ?? null);
     const entries: LedgerEntryBody[] = [
       ...revealed.map((a) => ({
         kind: 'verdict' as const,
@@ -112,6 +118,23 @@ export class CommitteesService {
       revealed: revealed.length,
       consensus: { source: outcome.quorum ? 'committee' : 'local', agreeingStake: outcome.agreeingShare },
     };
+  }
+
+  /**
+   * When revealed scores disagree, a vote could let a colluding majority outvote an honest member; but an
+   * audit's score is a fact anyone holding the model can check, so the service recomputes the common sample
+   * and settles against that (null: no dispute, or not an audit, and the vote stands). A failed recompute
+   * leaves the vote, as before.
+   */
+  private async disputedTruth(job: JobEntity, verdicts: RevealedVerdict[], tolerance: number): Promise<number | null> {
+    const scores = verdicts.map((verdict) => verdict.score);
+    if (scores.length === 0 || Math.max(...scores) - Math.min(...scores) <= tolerance) return null;
+    try {
+      return await this.judge.truth(job.id, job.evidence);
+    } catch (error) {
+      this.logger.warn(`job ${job.id}: could not recompute the disputed sample: ${(error as Error).message}`);
+      return null;
+    }
   }
 
   /**

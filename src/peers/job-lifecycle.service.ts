@@ -7,7 +7,7 @@ import { APP_CONFIG } from '../config/app-config';
 import { deleteInBatches } from '../database/raw-sql';
 import type { AppConfig } from '../config/app-config';
 import { JobAssignmentEntity, JobEntity } from './job.entity';
-import type { AssignmentStatus, JobResult } from './job.entity';
+import type { AssignmentStatus, CanaryPlan, JobResult } from './job.entity';
 import { CommitteesService } from './committees.service';
 import { JobNotifier } from './job-notifier';
 import { jobTolerance, medianResult } from './job-result';
@@ -20,13 +20,19 @@ export interface JobPin {
   headRoot: string;
 }
 
+/** Evidence made from a pin, with the canary plan when the service planted faults in it. */
+export interface PreparedJob {
+  evidence: Record<string, unknown>;
+  canary?: CanaryPlan | null;
+}
+
 export interface NewJob {
   kind: string;
   subject: string | null;
   /** sha256 of the model files the job needs. */
   models: string[];
   /** The evidence, or how to make it from the job's pin (an audit's common sample is seeded by it). */
-  evidence: Record<string, unknown> | ((pin: JobPin) => Record<string, unknown>);
+  evidence: Record<string, unknown> | ((pin: JobPin) => PreparedJob | Promise<PreparedJob>);
   /** The service's own verdict score on the job, its vote when it sits on the committee; none, no seat. */
   localScore?: number;
 }
@@ -65,10 +71,12 @@ export class JobLifecycleService {
     if (committee.length === 0) return null;
     const now = this.clock.nowMs();
     const pin = { id, headSize: choice.headSize, headRoot: choice.headRoot };
+    const prepared = typeof evidence === 'function' ? await evidence(pin) : { evidence };
     const job: JobEntity = {
       id,
       ...spec,
-      evidence: typeof evidence === 'function' ? evidence(pin) : evidence,
+      evidence: prepared.evidence,
+      canary: prepared.canary ?? null,
       status: 'committing',
       createdAt: now,
       commitDeadline: now + this.commitMs,

@@ -15,6 +15,7 @@ import { PeerEntity } from './peer.entity';
 import { PeerNoncesService } from './peer-nonces.service';
 import { PeersController } from './peers.controller';
 import { PeersService } from './peers.service';
+import { SampleJudge } from './sample-judge.service';
 import { StakingService } from './staking.service';
 
 /** Verifier peers (identity, signed requests, presence) and the jobs they answer by commit and reveal. */
@@ -36,6 +37,7 @@ import { StakingService } from './staking.service';
     JobSweeperService,
     StakingService,
     CommitteesService,
+    SampleJudge,
   ],
   exports: [AuditJobsService, JobLifecycleService, PeersService, PeerNoncesService],
 })
