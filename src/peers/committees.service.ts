@@ -92,7 +92,14 @@ export class CommitteesService {
     const truth = job.canary ? job.canary.truth : await this.disputedTruth(job, verdicts, tolerance);
     const outcome =
       truth !== null
-        ? settleCanary(members, verdicts, truth, this.policy(tolerance), job.canary ? 'canary' : 'recomputed')
+        ? settleCanary(
+            members,
+            verdicts,
+            truth,
+            this.policy(tolerance),
+            job.canary ? 'canary' : 'recomputed',
+            job.committee!.service ?? null,
+          )
         : aggregate(members, verdicts, this.policy(tolerance), job.committee!.service ?? null);
     const entries: LedgerEntryBody[] = [
       ...revealed.map((a) => ({

@@ -179,11 +179,16 @@ export function settleCanary(
   truth: number,
   policy: AggregationPolicy,
   reason: 'canary' | 'recomputed' = 'canary',
+  service: ServiceSeat | null = null,
 ): CommitteeOutcome {
   const revealedPeers = new Set(revealed.map((v) => v.peer));
-  const right = revealed.filter((v) => Math.abs(v.score - truth) <= policy.tolerance);
+  const isRight = (v: RevealedVerdict) => Math.abs(v.score - truth) <= policy.tolerance;
+  const right = revealed.filter(isRight);
   const rightStake = sumStake(right);
-  const committeeStake = sumStake(committee);
+  // The seat, if it sat, counts in the share of stake behind the verdict as on any job; it earns nothing.
+  const seat = service ? [service] : [];
+  const committeeStake = sumStake([...committee, ...seat]);
+  const agreeingStake = rightStake + sumStake(seat.filter(isRight));
   const slashes: CommitteeOutcome['slashes'] = [
     ...committee
       .filter((member) => !revealedPeers.has(member.peer))
@@ -203,7 +208,7 @@ export function settleCanary(
   return {
     score: truth,
     quorum: true,
-    agreeingShare: committeeStake === 0 ? 0 : rightStake / committeeStake,
+    agreeingShare: committeeStake === 0 ? 0 : agreeingStake / committeeStake,
     rewards: rewards.filter((r) => r.amount > 0),
     slashes: slashes.filter((s) => s.amount > 0),
   };
