@@ -87,6 +87,8 @@ export interface PeersConfig {
   serviceSeat: boolean;
   /** Fraction of audits that are canaries: the service planted faults and knows the right score. */
   canaryRate: number;
+  /** A pause of the service longer than this is given back to open deadlines; 0 = never. */
+  stallGraceSeconds: number;
 }
 
 /** How the service seeds its models over BitTorrent (docs/peers.md). */
@@ -141,6 +143,7 @@ const envSchema = z.object({
   PEER_AUDIT_RATE: fraction.default(1),
   PEER_SERVICE_SEAT: boolean.default(true),
   PEER_CANARY_RATE: fraction.default(0.1),
+  PEER_STALL_GRACE_SECONDS: integer(0, 600).default(2),
   LEDGER_MIN_STAKE: integer(1, 1e12).default(100),
   LEDGER_UNBOND_DELAY_SECONDS: integer(1, 365 * 24 * 3600).default(7 * 24 * 3600),
   LEDGER_REWARD_PER_JOB: integer(0, 1e9).default(10),
@@ -272,6 +275,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, home = process.
       auditRate: e.PEER_AUDIT_RATE,
       serviceSeat: e.PEER_SERVICE_SEAT,
       canaryRate: e.PEER_CANARY_RATE,
+      stallGraceSeconds: e.PEER_STALL_GRACE_SECONDS,
     },
     ledger: {
       minStake: e.LEDGER_MIN_STAKE,

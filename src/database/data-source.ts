@@ -16,6 +16,7 @@ import { PeersAndJobs1764330000000 } from './migrations/1764330000000-peers-and-
 import { Committees1764340000000 } from './migrations/1764340000000-committees';
 import { LivenessLevel1764350000000 } from './migrations/1764350000000-liveness-level';
 import { Canaries1764360000000 } from './migrations/1764360000000-canaries';
+import { JobOffers1764370000000 } from './migrations/1764370000000-job-offers';
 
 export const ENTITIES = [
   SiteEntity,
@@ -38,6 +39,7 @@ export const MIGRATIONS = [
   Committees1764340000000,
   LivenessLevel1764350000000,
   Canaries1764360000000,
+  JobOffers1764370000000,
 ];
 
 /** TypeORM options for the configured database; migrations, never synchronize, build the schema. */

@@ -12,6 +12,7 @@ import { CommitteesService } from './committees.service';
 import { JobNotifier } from './job-notifier';
 import { jobTolerance, medianResult } from './job-result';
 import { PeersService } from './peers.service';
+import { StallMonitor } from './stall-monitor';
 
 /** What a job is pinned to when it is created: its id and the signed tree head its committee saw. */
 export interface JobPin {
@@ -53,6 +54,7 @@ export class JobLifecycleService {
     private readonly peers: PeersService,
     private readonly committees: CommitteesService,
     private readonly notifier: JobNotifier,
+    private readonly stalls: StallMonitor,
     private readonly crypto: CryptoAdapter,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -105,7 +107,8 @@ export class JobLifecycleService {
   }
 
   /** Applies a deadline that has passed, if any, and returns the job as it is afterwards. */
-  async advance(job: JobEntity): Promise<JobEntity> {
+  async advance(found: JobEntity): Promise<JobEntity> {
+    const job = (await this.giveBackStalls()) ? await this.jobs.findOneByOrFail({ id: found.id }) : found;
     const now = this.clock.nowMs();
     if (job.status === 'committing' && now >= job.commitDeadline) {
       await this.onCommitDeadline(job, now);
@@ -119,6 +122,7 @@ export class JobLifecycleService {
 
   /** Applies every deadline that has passed; run periodically and by tests after moving the clock. */
   async sweep(): Promise<number> {
+    await this.giveBackStalls();
     const now = this.clock.nowMs();
     const due = await this.jobs.find({
       where: [
@@ -130,6 +134,30 @@ export class JobLifecycleService {
     });
     for (const job of due) await this.advance(job);
     return due.length;
+  }
+
+  /**
+   * Time the service was stalled is time no peer could commit or reveal in: every open deadline moves by it
+   * before any is applied (StallMonitor), so peers are never slashed as absent for the service's own pause.
+   * Whether anything was given back.
+   */
+  private async giveBackStalls(): Promise<boolean> {
+    const stall = this.stalls.take();
+    if (stall <= 0) return false;
+    // `stall` is an integer this process measured, never input, so it can sit in the SQL text.
+    await this.jobs
+      .createQueryBuilder()
+      .update(JobEntity)
+      .set({ commitDeadline: () => `commit_deadline + ${stall}` })
+      .where("status = 'committing'")
+      .execute();
+    await this.jobs
+      .createQueryBuilder()
+      .update(JobEntity)
+      .set({ revealDeadline: () => `reveal_deadline + ${stall}` })
+      .where("status = 'revealing'")
+      .execute();
+    return true;
   }
 
   /** After a commit: commits close as soon as no assigned peer is still to commit. */
@@ -148,6 +176,16 @@ export class JobLifecycleService {
    * drawn from the ledger is never topped up: the draw must stay recomputable, and absent members are slashed.
    */
   private async onCommitDeadline(job: JobEntity, now: number): Promise<void> {
+    // A peer still to commit that got the job late (its first poll answered with it less than a commit window
+    // ago) had less time than the window: the deadline runs from its offer instead, once per member.
+    const lateOffer = await this.latestOffer(job.id, job.commitDeadline);
+    if (lateOffer !== null && lateOffer + this.commitMs > job.commitDeadline) {
+      await this.jobs.update(
+        { id: job.id, status: 'committing', commitDeadline: job.commitDeadline },
+        { commitDeadline: lateOffer + this.commitMs },
+      );
+      return;
+    }
     // Claiming the deadline (moving it) makes this instance the only one to handle it.
     const claimed = await this.jobs.update(
       { id: job.id, status: 'committing', commitDeadline: job.commitDeadline },
@@ -159,6 +197,27 @@ export class JobLifecycleService {
     const replaceable = missing > 0 && job.committee === null && job.retries < this.config.peers.jobRetries;
     if (replaceable && (await this.reassign(job, missing, now))) return;
     await this.closeCommits(job.id);
+  }
+
+  /** The latest offer to a peer still to commit, made before `deadline` (an offer after it extends nothing). */
+  private async latestOffer(jobId: string, deadline: number): Promise<number | null> {
+    const row = await this.assignments
+      .createQueryBuilder('a')
+      .select('MAX(a.offered_at)', 'latest')
+      .where("a.job_id = :jobId AND a.status = 'assigned' AND a.offered_at < :deadline", { jobId, deadline })
+      .getRawOne<{ latest: string | number | null }>();
+    return row?.latest === null || row?.latest === undefined ? null : Number(row.latest);
+  }
+
+  /** Records that these jobs reached the peer now, where they had not before (see onCommitDeadline). */
+  async offered(peerId: string, jobIds: readonly string[]): Promise<void> {
+    if (jobIds.length === 0) return;
+    await this.assignments
+      .createQueryBuilder()
+      .update(JobAssignmentEntity)
+      .set({ offeredAt: this.clock.nowMs() })
+      .where('peer_id = :peerId AND job_id IN (:...jobIds) AND offered_at IS NULL', { peerId, jobIds: [...jobIds] })
+      .execute();
   }
 
   private async reassign(job: JobEntity, count: number, now: number): Promise<boolean> {
@@ -213,6 +272,7 @@ export class JobLifecycleService {
       peerId,
       status: 'assigned',
       assignedAt: now,
+      offeredAt: null,
       commitment: null,
       committedAt: null,
       verdict: null,

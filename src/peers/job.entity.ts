@@ -134,6 +134,10 @@ export class JobAssignmentEntity {
   @EpochMsColumn({ name: 'assigned_at' })
   assignedAt!: number;
 
+  /** When the job first reached this peer (a poll answered with it); its commit window runs from here. */
+  @EpochMsColumn({ name: 'offered_at', nullable: true })
+  offeredAt!: number | null;
+
   @Column({ type: 'varchar', length: 64, nullable: true })
   commitment!: string | null;
 

@@ -16,6 +16,7 @@ import { PeerNoncesService } from './peer-nonces.service';
 import { PeersController } from './peers.controller';
 import { PeersService } from './peers.service';
 import { SampleJudge } from './sample-judge.service';
+import { StallMonitor } from './stall-monitor';
 import { StakingService } from './staking.service';
 
 /** Verifier peers (identity, signed requests, presence) and the jobs they answer by commit and reveal. */
@@ -38,6 +39,7 @@ import { StakingService } from './staking.service';
     StakingService,
     CommitteesService,
     SampleJudge,
+    StallMonitor,
   ],
   exports: [AuditJobsService, JobLifecycleService, PeersService, PeerNoncesService],
 })
