@@ -89,7 +89,17 @@ export interface PeersConfig {
   canaryRate: number;
   /** A pause of the service longer than this is given back to open deadlines; 0 = never. */
   stallGraceSeconds: number;
+  /**
+   * Who counts as present for jobs: `stake`, peers with LEDGER_MIN_STAKE bonded or listed in `granted`
+   * (registering alone costs nothing, so it admits nobody); `open`, every registered peer (closed networks).
+   */
+  admission: PeerAdmission;
+  /** Peers the operator admits without stake (PEER_GRANTED). */
+  granted: string[];
 }
+
+export const PEER_ADMISSIONS = ['stake', 'open'] as const;
+export type PeerAdmission = (typeof PEER_ADMISSIONS)[number];
 
 /** How the service seeds its models over BitTorrent (docs/peers.md). */
 export interface TorrentConfig {
@@ -144,6 +154,8 @@ const envSchema = z.object({
   PEER_SERVICE_SEAT: boolean.default(true),
   PEER_CANARY_RATE: fraction.default(0.1),
   PEER_STALL_GRACE_SECONDS: integer(0, 600).default(2),
+  PEER_ADMISSION: z.enum(PEER_ADMISSIONS, `must be one of ${PEER_ADMISSIONS.join(', ')}`).default('stake'),
+  PEER_GRANTED: z.string().default('').transform(peerIds),
   LEDGER_MIN_STAKE: integer(1, 1e12).default(100),
   LEDGER_UNBOND_DELAY_SECONDS: integer(1, 365 * 24 * 3600).default(7 * 24 * 3600),
   LEDGER_REWARD_PER_JOB: integer(0, 1e9).default(10),
@@ -166,6 +178,18 @@ const envSchema = z.object({
   HOUSEKEEPING_INTERVAL_SECONDS: integer(1, 24 * 3600).default(600),
   NODE_ENV: z.string().optional(),
 });
+
+/** Comma-separated peer ids (Ed25519 public keys, 43 base64url characters); each bad one is reported. */
+function peerIds(value: string, context: z.RefinementCtx): string[] {
+  const ids = value
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
+  for (const id of ids) {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(id)) context.addIssue({ code: 'custom', message: `${id} is not a peer id` });
+  }
+  return [...new Set(ids)];
+}
 
 /** Comma-separated tracker announce URLs (http, https, udp, ws, wss); each bad one is reported. */
 function announceUrls(value: string, context: z.RefinementCtx): string[] {
@@ -276,6 +300,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, home = process.
       serviceSeat: e.PEER_SERVICE_SEAT,
       canaryRate: e.PEER_CANARY_RATE,
       stallGraceSeconds: e.PEER_STALL_GRACE_SECONDS,
+      admission: e.PEER_ADMISSION,
+      granted: e.PEER_GRANTED,
     },
     ledger: {
       minStake: e.LEDGER_MIN_STAKE,

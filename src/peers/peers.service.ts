@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { MoreThanOrEqual, Repository } from 'typeorm';
+import { In, MoreThanOrEqual, Repository } from 'typeorm';
+import type { FindOptionsWhere } from 'typeorm';
 import { Clock } from '../adapters/clock.adapter';
 import { CryptoAdapter } from '../adapters/crypto.adapter';
 import { deleteInBatches } from '../database/raw-sql';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
+import { LedgerService } from '../ledger/ledger.service';
 import { PeerEntity } from './peer.entity';
 import type { PeerDto } from './peers.dto';
 
@@ -18,6 +20,7 @@ export class PeersService {
     @InjectRepository(PeerEntity) private readonly peers: Repository<PeerEntity>,
     private readonly crypto: CryptoAdapter,
     private readonly clock: Clock,
+    private readonly ledger: LedgerService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -72,11 +75,23 @@ export class PeersService {
     return this.shuffle(await this.present(models, exclude)).slice(0, limit);
   }
 
-  /** Every peer seen within PEER_ACTIVE_SECONDS that holds every model in `models` and is not in `exclude`. */
+  /**
+   * Every admitted peer seen within PEER_ACTIVE_SECONDS that holds every model in `models` and is not in
+   * `exclude`. With PEER_ADMISSION=stake (the default) only peers with LEDGER_MIN_STAKE bonded or listed in
+   * PEER_GRANTED are admitted, and they are found from the ledger's balance rows and the list: the work per
+   * job grows with the admitted peers, whose number stake bounds, never with the registered ones.
+   */
   async present(models: readonly string[], exclude: ReadonlySet<string> = new Set()): Promise<string[]> {
     const since = this.clock.nowMs() - this.config.peers.activeSeconds * 1000;
+    let admitted: FindOptionsWhere<PeerEntity> = {};
+    if (this.config.peers.admission === 'stake') {
+      const staked = await this.ledger.peersWithStake(this.config.ledger.minStake);
+      const ids = [...new Set([...staked, ...this.config.peers.granted])];
+      if (ids.length === 0) return [];
+      admitted = { id: In(ids) };
+    }
     const recent = await this.peers.find({
-      where: { lastSeenAt: MoreThanOrEqual(since) },
+      where: { ...admitted, lastSeenAt: MoreThanOrEqual(since) },
       select: { id: true, models: true },
     });
     return recent

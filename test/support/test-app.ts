@@ -52,6 +52,8 @@ export async function startTestApp(
     DATA_DIR: path.join(os.tmpdir(), 'peerproof-test-data'),
     // The manual clock does not follow real time, so a real pause of the test process is no stall of it.
     PEER_STALL_GRACE_SECONDS: '0',
+    // Most suites exercise jobs with unstaked peers; test/e2e/peer-admission.e2e-spec.ts covers the default.
+    PEER_ADMISSION: 'open',
     ...env,
   });
   const clock = options.clock ?? new ManualClock(Date.now());
