@@ -5,6 +5,8 @@ import { Command } from 'commander';
 import { ed25519KeyId, isEd25519PublicKey, verifyEd25519 } from '../adapters/ed25519';
 import type { LedgerSource } from '../ledger/ledger-audit';
 import { auditLedger } from '../ledger/ledger-audit';
+import type { AuditOptions } from '../ledger/ledger-audit';
+import { witnessedHeadSchema } from '../protocol/witness';
 import type { TreeHead } from '../protocol/tree-head';
 import { CliError } from './cli-error';
 
@@ -59,6 +61,38 @@ function readPreviousHead(file: string): TreeHead | undefined {
   throw new CliError('bad-state-file', `${file} is not a tree head saved by peerproof; move it away to start over`);
 }
 
+interface VerifyOptions {
+  service: string;
+  serviceKey: string;
+  state?: string;
+  json?: boolean;
+  witnessedHead?: string;
+  witness?: string[];
+  minWitnesses: string;
+}
+
+/** --witnessed-head with its trusted --witness keys, checked before anything is downloaded. */
+function witnessedOption(options: VerifyOptions): AuditOptions['witnessed'] {
+  if (!options.witnessedHead) {
+    if (options.witness?.length) throw new CliError('invalid-argument', '--witness needs --witnessed-head');
+    return undefined;
+  }
+  const witnesses = options.witness ?? [];
+  if (witnesses.length === 0 || !witnesses.every(isEd25519PublicKey)) {
+    throw new CliError('invalid-argument', '--witnessed-head needs --witness keys (43-character base64url Ed25519)');
+  }
+  const minWitnesses = Number(options.minWitnesses);
+  if (!Number.isInteger(minWitnesses) || minWitnesses < 1 || minWitnesses > witnesses.length) {
+    throw new CliError(
+      'invalid-argument',
+      '--min-witnesses must be a whole number from 1 to the number of --witness keys',
+    );
+  }
+  const parsed = witnessedHeadSchema.safeParse(JSON.parse(fs.readFileSync(options.witnessedHead, 'utf8')));
+  if (!parsed.success) throw new CliError('invalid-argument', `--witnessed-head: ${parsed.error.issues[0]?.message}`);
+  return { head: parsed.data, witnesses, minWitnesses, verify: verifyEd25519 };
+}
+
 export function ledgerCommand(): Command {
   const ledger = new Command('ledger').description('audit the public reputation ledger');
   ledger
@@ -70,8 +104,11 @@ export function ledgerCommand(): Command {
       "the service's Ed25519 public key (base64url), from a source you trust",
     )
     .option('--state <file>', 'where the last verified head is kept (default: per key, under ~/.local/state/peerproof)')
+    .option('--witnessed-head <file>', 'a head co-signed by witnesses (JSON {size, root, timestamp, cosignatures})')
+    .option('--witness <publicKey...>', 'a witness (peer) key you trust to co-sign heads; repeatable')
+    .option('--min-witnesses <n>', 'co-signatures of trusted witnesses the witnessed head needs', '1')
     .option('--json', 'print the result as JSON')
-    .action(async (options: { service: string; serviceKey: string; state?: string; json?: boolean }) => {
+    .action(async (options: VerifyOptions) => {
       const serviceUrl = parseServiceUrl(options.service);
       if (!isEd25519PublicKey(options.serviceKey)) {
         throw new CliError('invalid-argument', '--service-key must be a 43-character base64url Ed25519 public key');
@@ -81,6 +118,7 @@ export function ledgerCommand(): Command {
       const result = await auditLedger(httpLedgerSource(serviceUrl), {
         previous,
         verifySignature: (bytes, signature) => verifyEd25519(options.serviceKey, bytes, signature),
+        witnessed: witnessedOption(options),
       });
       if (options.json) process.stdout.write(JSON.stringify(result) + '\n');
       if (!result.ok) {
