@@ -54,6 +54,8 @@ export async function startTestApp(
     PEER_STALL_GRACE_SECONDS: '0',
     // Most suites exercise jobs with unstaked peers; test/e2e/peer-admission.e2e-spec.ts covers the default.
     PEER_ADMISSION: 'open',
+    // Suites that solve a challenge expect its audit; test/e2e/peer-canaries.e2e-spec.ts plants canaries itself.
+    PEER_CANARY_RATE: '0',
     ...env,
   });
   const clock = options.clock ?? new ManualClock(Date.now());
