@@ -35,14 +35,14 @@ export function httpLedgerSource(serviceUrl: string): LedgerSource {
   };
 }
 
-function parseServiceUrl(value: string): string {
+function parseServiceUrl(value: string, option = '--service'): string {
   try {
     const url = new URL(value);
     if (url.protocol === 'http:' || url.protocol === 'https:') return url.toString().replace(/\/+$/, '');
   } catch {
     // reported below
   }
-  throw new CliError('invalid-argument', `--service must be an http(s) URL, got "${value}"`);
+  throw new CliError('invalid-argument', `${option} must be an http(s) URL, got "${value}"`);
 }
 
 function defaultStateFile(publicKey: string): string {
@@ -67,16 +67,40 @@ interface VerifyOptions {
   state?: string;
   json?: boolean;
   witnessedHead?: string;
+  witnessedFrom?: string;
   witness?: string[];
   minWitnesses: string;
 }
 
-/** --witnessed-head with its trusted --witness keys, checked before anything is downloaded. */
-function witnessedOption(options: VerifyOptions): AuditOptions['witnessed'] {
-  if (!options.witnessedHead) {
-    if (options.witness?.length) throw new CliError('invalid-argument', '--witness needs --witnessed-head');
+/**
+ * The witnessed head from --witnessed-from: any URL serving one, such as the audited service's
+ * `/api/v1/ledger/witnessed-head`. Fetching it from the service itself is safe: its co-signatures are
+ * checked against the trusted keys here, and the service cannot make witnesses sign another history.
+ */
+async function fetchWitnessedHead(url: string): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  } catch (error) {
+    throw new CliError('service-unreachable', `${url}: ${(error as Error).message}`, 3);
+  }
+  if (!response.ok) throw new CliError('bad-response', `GET ${url} answered ${response.status}`, 3);
+  // The service's own signature may come along; the witnesses' co-signatures are what count here.
+  const { size, root, timestamp, cosignatures } = (await response.json()) as Record<string, unknown>;
+  return { size, root, timestamp, cosignatures };
+}
+
+/** --witnessed-head FILE or --witnessed-from URL, with the trusted --witness keys, checked before the log is read. */
+async function witnessedOption(options: VerifyOptions): Promise<AuditOptions['witnessed']> {
+  if (options.witnessedHead && options.witnessedFrom) {
+    throw new CliError('invalid-argument', '--witnessed-head and --witnessed-from: give one of them');
+  }
+  if (!options.witnessedHead && !options.witnessedFrom) {
+    if (options.witness?.length)
+      throw new CliError('invalid-argument', '--witness needs --witnessed-head or --witnessed-from');
     return undefined;
   }
+  if (options.witnessedFrom) parseServiceUrl(options.witnessedFrom, '--witnessed-from');
   const witnesses = options.witness ?? [];
   if (witnesses.length === 0 || !witnesses.every(isEd25519PublicKey)) {
     throw new CliError('invalid-argument', '--witnessed-head needs --witness keys (43-character base64url Ed25519)');
@@ -88,8 +112,12 @@ function witnessedOption(options: VerifyOptions): AuditOptions['witnessed'] {
       '--min-witnesses must be a whole number from 1 to the number of --witness keys',
     );
   }
-  const parsed = witnessedHeadSchema.safeParse(JSON.parse(fs.readFileSync(options.witnessedHead, 'utf8')));
-  if (!parsed.success) throw new CliError('invalid-argument', `--witnessed-head: ${parsed.error.issues[0]?.message}`);
+  const source = options.witnessedHead ? '--witnessed-head' : '--witnessed-from';
+  const json = options.witnessedHead
+    ? (JSON.parse(fs.readFileSync(options.witnessedHead, 'utf8')) as unknown)
+    : await fetchWitnessedHead(options.witnessedFrom!);
+  const parsed = witnessedHeadSchema.safeParse(json);
+  if (!parsed.success) throw new CliError('invalid-argument', `${source}: ${parsed.error.issues[0]?.message}`);
   return { head: parsed.data, witnesses, minWitnesses, verify: verifyEd25519 };
 }
 
@@ -105,6 +133,7 @@ export function ledgerCommand(): Command {
     )
     .option('--state <file>', 'where the last verified head is kept (default: per key, under ~/.local/state/peerproof)')
     .option('--witnessed-head <file>', 'a head co-signed by witnesses (JSON {size, root, timestamp, cosignatures})')
+    .option('--witnessed-from <url>', 'fetch the witnessed head, e.g. SERVICE/api/v1/ledger/witnessed-head')
     .option('--witness <publicKey...>', 'a witness (peer) key you trust to co-sign heads; repeatable')
     .option('--min-witnesses <n>', 'co-signatures of trusted witnesses the witnessed head needs', '1')
     .option('--json', 'print the result as JSON')
@@ -118,7 +147,7 @@ export function ledgerCommand(): Command {
       const result = await auditLedger(httpLedgerSource(serviceUrl), {
         previous,
         verifySignature: (bytes, signature) => verifyEd25519(options.serviceKey, bytes, signature),
-        witnessed: witnessedOption(options),
+        witnessed: await witnessedOption(options),
       });
       if (options.json) process.stdout.write(JSON.stringify(result) + '\n');
       if (!result.ok) {

@@ -52,6 +52,8 @@ export interface RetentionConfig {
   jobsSeconds: number;
   /** Peers not seen for this long that have no job left. */
   peersSeconds: number;
+  /** Witnesses' co-signatures, after they arrive; those of the latest witnessed head always stay. */
+  cosignaturesSeconds: number;
   intervalSeconds: number;
 }
 
@@ -175,6 +177,7 @@ const envSchema = z.object({
   TOKEN_RETENTION_SECONDS: integer(0, 365 * 24 * 3600).default(24 * 3600),
   JOB_RETENTION_SECONDS: integer(3600, 10 * 365 * 24 * 3600).default(30 * 24 * 3600),
   PEER_RETENTION_SECONDS: integer(24 * 3600, 10 * 365 * 24 * 3600).default(30 * 24 * 3600),
+  COSIGNATURE_RETENTION_SECONDS: integer(3600, 10 * 365 * 24 * 3600).default(30 * 24 * 3600),
   HOUSEKEEPING_INTERVAL_SECONDS: integer(1, 24 * 3600).default(600),
   NODE_ENV: z.string().optional(),
 });
@@ -324,6 +327,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, home = process.
       tokensSeconds: e.TOKEN_RETENTION_SECONDS,
       jobsSeconds: e.JOB_RETENTION_SECONDS,
       peersSeconds: e.PEER_RETENTION_SECONDS,
+      cosignaturesSeconds: e.COSIGNATURE_RETENTION_SECONDS,
       intervalSeconds: e.HOUSEKEEPING_INTERVAL_SECONDS,
     },
   };

@@ -4,6 +4,7 @@ import { In, MoreThanOrEqual, Repository } from 'typeorm';
 import type { FindOptionsWhere } from 'typeorm';
 import { Clock } from '../adapters/clock.adapter';
 import { CryptoAdapter } from '../adapters/crypto.adapter';
+import { ForbiddenError } from '../common/domain-error';
 import { deleteInBatches } from '../database/raw-sql';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
@@ -104,6 +105,17 @@ export class PeersService {
    * no job loses its record of who was assigned. A deleted peer that comes back simply registers again;
    * its ledger balance is keyed by its id and stays.
    */
+  /** 403 `peer-not-admitted` unless PEER_ADMISSION admits the peer: stake, a grant, or an open network. */
+  async requireAdmitted(id: string): Promise<void> {
+    const { admission, granted } = this.config.peers;
+    if (admission === 'open' || granted.includes(id)) return;
+    if ((await this.ledger.balance(id)).staked >= this.config.ledger.minStake) return;
+    throw new ForbiddenError(
+      'peer-not-admitted',
+      `Only admitted peers witness heads: bond LEDGER_MIN_STAKE (${this.config.ledger.minStake}) or ask for a grant`,
+    );
+  }
+
   purgeIdle(before: number): Promise<number> {
     const condition = 'last_seen_at < ? AND NOT EXISTS (SELECT 1 FROM job_assignments a WHERE a.peer_id = peers.id)';
     return deleteInBatches(this.peers, 'peers', 'id', condition, [before]);
