@@ -52,6 +52,8 @@ export interface RetentionConfig {
   jobsSeconds: number;
   /** Peers not seen for this long that have no job left. */
   peersSeconds: number;
+  /** Witnesses' co-signatures, after they arrive; those of the latest witnessed head always stay. */
+  cosignaturesSeconds: number;
   intervalSeconds: number;
 }
 
@@ -85,7 +87,21 @@ export interface PeersConfig {
   auditRate: number;
   /** Whether the service's own verifier sits on committees that drew fewer than committeeSize peers. */
   serviceSeat: boolean;
+  /** Fraction of audits that are canaries: the service planted faults and knows the right score. */
+  canaryRate: number;
+  /** A pause of the service longer than this is given back to open deadlines; 0 = never. */
+  stallGraceSeconds: number;
+  /**
+   * Who counts as present for jobs: `stake`, peers with LEDGER_MIN_STAKE bonded or listed in `granted`
+   * (registering alone costs nothing, so it admits nobody); `open`, every registered peer (closed networks).
+   */
+  admission: PeerAdmission;
+  /** Peers the operator admits without stake (PEER_GRANTED). */
+  granted: string[];
 }
+
+export const PEER_ADMISSIONS = ['stake', 'open'] as const;
+export type PeerAdmission = (typeof PEER_ADMISSIONS)[number];
 
 /** How the service seeds its models over BitTorrent (docs/peers.md). */
 export interface TorrentConfig {
@@ -138,6 +154,10 @@ const envSchema = z.object({
   PEER_ACTIVE_SECONDS: integer(10, 24 * 3600).default(300),
   PEER_AUDIT_RATE: fraction.default(1),
   PEER_SERVICE_SEAT: boolean.default(true),
+  PEER_CANARY_RATE: fraction.default(0.1),
+  PEER_STALL_GRACE_SECONDS: integer(0, 600).default(2),
+  PEER_ADMISSION: z.enum(PEER_ADMISSIONS, `must be one of ${PEER_ADMISSIONS.join(', ')}`).default('stake'),
+  PEER_GRANTED: z.string().default('').transform(peerIds),
   LEDGER_MIN_STAKE: integer(1, 1e12).default(100),
   LEDGER_UNBOND_DELAY_SECONDS: integer(1, 365 * 24 * 3600).default(7 * 24 * 3600),
   LEDGER_REWARD_PER_JOB: integer(0, 1e9).default(10),
@@ -157,9 +177,22 @@ const envSchema = z.object({
   TOKEN_RETENTION_SECONDS: integer(0, 365 * 24 * 3600).default(24 * 3600),
   JOB_RETENTION_SECONDS: integer(3600, 10 * 365 * 24 * 3600).default(30 * 24 * 3600),
   PEER_RETENTION_SECONDS: integer(24 * 3600, 10 * 365 * 24 * 3600).default(30 * 24 * 3600),
+  COSIGNATURE_RETENTION_SECONDS: integer(3600, 10 * 365 * 24 * 3600).default(30 * 24 * 3600),
   HOUSEKEEPING_INTERVAL_SECONDS: integer(1, 24 * 3600).default(600),
   NODE_ENV: z.string().optional(),
 });
+
+/** Comma-separated peer ids (Ed25519 public keys, 43 base64url characters); each bad one is reported. */
+function peerIds(value: string, context: z.RefinementCtx): string[] {
+  const ids = value
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
+  for (const id of ids) {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(id)) context.addIssue({ code: 'custom', message: `${id} is not a peer id` });
+  }
+  return [...new Set(ids)];
+}
 
 /** Comma-separated tracker announce URLs (http, https, udp, ws, wss); each bad one is reported. */
 function announceUrls(value: string, context: z.RefinementCtx): string[] {
@@ -268,6 +301,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, home = process.
       activeSeconds: e.PEER_ACTIVE_SECONDS,
       auditRate: e.PEER_AUDIT_RATE,
       serviceSeat: e.PEER_SERVICE_SEAT,
+      canaryRate: e.PEER_CANARY_RATE,
+      stallGraceSeconds: e.PEER_STALL_GRACE_SECONDS,
+      admission: e.PEER_ADMISSION,
+      granted: e.PEER_GRANTED,
     },
     ledger: {
       minStake: e.LEDGER_MIN_STAKE,
@@ -290,6 +327,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, home = process.
       tokensSeconds: e.TOKEN_RETENTION_SECONDS,
       jobsSeconds: e.JOB_RETENTION_SECONDS,
       peersSeconds: e.PEER_RETENTION_SECONDS,
+      cosignaturesSeconds: e.COSIGNATURE_RETENTION_SECONDS,
       intervalSeconds: e.HOUSEKEEPING_INTERVAL_SECONDS,
     },
   };

@@ -3,7 +3,13 @@ import * as path from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/app-config';
 import { ChallengeEntity } from '../challenges/challenge.entity';
-import { LedgerBalanceEntity, LedgerEntryEntity, LedgerHeadEntity, LedgerNodeEntity } from '../ledger/ledger.entities';
+import {
+  LedgerBalanceEntity,
+  LedgerCosignatureEntity,
+  LedgerEntryEntity,
+  LedgerHeadEntity,
+  LedgerNodeEntity,
+} from '../ledger/ledger.entities';
 import { JobAssignmentEntity, JobEntity } from '../peers/job.entity';
 import { PeerNonceEntity } from '../peers/peer-nonce.entity';
 import { PeerEntity } from '../peers/peer.entity';
@@ -15,6 +21,9 @@ import { Ledger1764320000000 } from './migrations/1764320000000-ledger';
 import { PeersAndJobs1764330000000 } from './migrations/1764330000000-peers-and-jobs';
 import { Committees1764340000000 } from './migrations/1764340000000-committees';
 import { LivenessLevel1764350000000 } from './migrations/1764350000000-liveness-level';
+import { Canaries1764360000000 } from './migrations/1764360000000-canaries';
+import { JobOffers1764370000000 } from './migrations/1764370000000-job-offers';
+import { Cosignatures1764380000000 } from './migrations/1764380000000-cosignatures';
 
 export const ENTITIES = [
   SiteEntity,
@@ -24,6 +33,7 @@ export const ENTITIES = [
   LedgerNodeEntity,
   LedgerHeadEntity,
   LedgerBalanceEntity,
+  LedgerCosignatureEntity,
   PeerEntity,
   PeerNonceEntity,
   JobEntity,
@@ -36,6 +46,9 @@ export const MIGRATIONS = [
   PeersAndJobs1764330000000,
   Committees1764340000000,
   LivenessLevel1764350000000,
+  Canaries1764360000000,
+  JobOffers1764370000000,
+  Cosignatures1764380000000,
 ];
 
 /** TypeORM options for the configured database; migrations, never synchronize, build the schema. */

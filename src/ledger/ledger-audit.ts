@@ -9,6 +9,10 @@ import type { Hash } from '../protocol/merkle';
 import { leafHash, rootOf, verifyConsistency } from '../protocol/merkle';
 import type { SignedTreeHead, TreeHead } from '../protocol/tree-head';
 import { treeHeadBytes } from '../protocol/tree-head';
+import type { WitnessedHead } from '../protocol/witness';
+import { validWitnesses } from '../protocol/witness';
+
+export type WitnessVerifier = (key: string, bytes: Uint8Array, signature: string) => boolean;
 
 export interface LedgerSource {
   head(): Promise<SignedTreeHead>;
@@ -21,6 +25,11 @@ export interface AuditOptions {
   verifySignature(bytes: Uint8Array, signature: string): boolean;
   /** The head this auditor verified last time, if any. */
   previous?: TreeHead;
+  /**
+   * A head co-signed by witnesses (peers that checked it): with it, the log must hold exactly that history
+   * up to its size, signed by at least `minWitnesses` of `witnesses`, whatever the service key signs now.
+   */
+  witnessed?: { head: WitnessedHead; witnesses: string[]; minWitnesses: number; verify: WitnessVerifier };
   pageSize?: number;
 }
 
@@ -58,6 +67,8 @@ export async function auditLedger(source: LedgerSource, options: AuditOptions): 
       entry: bad,
     };
   }
+  const witnessed = options.witnessed && checkWitnessed(options.witnessed, leaves);
+  if (witnessed) return witnessed;
   if (previous && !(await consistentWith(source, previous, head))) {
     return {
       ok: false,
@@ -66,6 +77,38 @@ export async function auditLedger(source: LedgerSource, options: AuditOptions): 
     };
   }
   return compareBalances(entries, await source.balances(), head);
+}
+
+/**
+ * The witnessed head's own co-signatures first (too few: `unwitnessed-head`), then the log against it: the
+ * auditor recomputes the root of the log's first `size` entries itself, so a history rewritten below the
+ * witnessed size is caught whatever the service signs or proves (`witness-mismatch`, or `log-shrank`).
+ */
+function checkWitnessed(witnessed: NonNullable<AuditOptions['witnessed']>, leaves: Hash[]): AuditResult | null {
+  const { head } = witnessed;
+  const valid = validWitnesses(head, witnessed.witnesses, witnessed.verify);
+  if (valid.length < witnessed.minWitnesses) {
+    return {
+      ok: false,
+      code: 'unwitnessed-head',
+      message: `the witnessed head of size ${head.size} carries ${valid.length} valid co-signatures of trusted witnesses, ${witnessed.minWitnesses} needed`,
+    };
+  }
+  if (head.size > leaves.length) {
+    return {
+      ok: false,
+      code: 'log-shrank',
+      message: `witnesses saw ${head.size} entries, the log has ${leaves.length}`,
+    };
+  }
+  if (toHex(rootOf(leaves.slice(0, head.size))) !== head.root) {
+    return {
+      ok: false,
+      code: 'witness-mismatch',
+      message: `the log's first ${head.size} entries are not the history ${valid.length} witnesses co-signed`,
+    };
+  }
+  return null;
 }
 
 async function download(source: LedgerSource, size: number, pageSize: number): Promise<LedgerEntry[]> {

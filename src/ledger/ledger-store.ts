@@ -64,6 +64,21 @@ export async function loadBalances(
 }
 
 /** One row at most: whether any balance has at least `amount` staked, read from the balance's JSON in SQL. */
+/**
+ * Peers with at least `amount` bonded. Only peers that ever had a ledger entry have a balance row, and
+ * entries start with an operator's grant, so this reads no row of a peer that merely registered.
+ */
+export async function peersWithStake(manager: EntityManager, amount: number): Promise<string[]> {
+  const staked =
+    manager.connection.options.type === 'postgres'
+      ? "(balance::jsonb ->> 'staked')::numeric"
+      : "CAST(json_extract(balance, '$.staked') AS INTEGER)";
+  const rows = (await run(manager, `SELECT peer FROM ledger_balances WHERE ${staked} >= ?`, [amount])) as Array<{
+    peer: string;
+  }>;
+  return rows.map((row) => row.peer);
+}
+
 export async function anyStakeOf(manager: EntityManager, amount: number): Promise<boolean> {
   const staked =
     manager.connection.options.type === 'postgres'

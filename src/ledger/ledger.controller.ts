@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { LedgerService } from './ledger.service';
+import { WitnessesService } from './witnesses.service';
 
 const count = z.coerce.number('must be a number').int('must be a whole number').min(0).max(Number.MAX_SAFE_INTEGER);
 const rangeSchema = z
@@ -21,12 +22,25 @@ const peerPipe = new ZodValidationPipe(
 @ApiTags('ledger')
 @Controller('api/v1/ledger')
 export class LedgerController {
-  constructor(private readonly ledger: LedgerService) {}
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly witnesses: WitnessesService,
+  ) {}
 
   @Get('head')
   @Header('Cache-Control', 'no-store')
   head() {
     return this.ledger.head();
+  }
+
+  /**
+   * The largest head witnesses co-signed, as they signed it, with their co-signatures: what `peerproof ledger
+   * verify --witnessed-from` fetches. Auditors check the co-signatures against witness keys they trust.
+   */
+  @Get('witnessed-head')
+  @Header('Cache-Control', 'no-store')
+  witnessedHead() {
+    return this.witnesses.latest();
   }
 
   /** Totals for a dashboard: peers, stake, rewards, slashes, entries by kind. */

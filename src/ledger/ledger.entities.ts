@@ -66,3 +66,30 @@ export class LedgerBalanceEntity {
   @Column({ name: 'last_seq', type: 'integer' })
   lastSeq!: number;
 }
+
+/**
+ * A witness's co-signature of a signed head (src/protocol/witness.ts): a peer that checked the head for
+ * consistency with the last one it co-signed. Auditors fetch the latest witnessed head with these.
+ */
+@Entity('ledger_cosignatures')
+export class LedgerCosignatureEntity {
+  @PrimaryColumn({ type: 'integer' })
+  size!: number;
+
+  @PrimaryColumn({ type: 'varchar', length: 128 })
+  witness!: string;
+
+  /** The head as co-signed, kept here so what witnesses signed is served even if the heads were rewritten. */
+  @Column({ type: 'varchar', length: 64 })
+  root!: string;
+
+  @EpochMsColumn()
+  timestamp!: number;
+
+  @Column({ type: 'text' })
+  signature!: string;
+
+  @Index()
+  @EpochMsColumn({ name: 'received_at' })
+  receivedAt!: number;
+}

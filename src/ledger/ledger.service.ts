@@ -12,7 +12,7 @@ import { treeHeadBytes } from '../protocol/tree-head';
 import { LedgerBalanceEntity, LedgerEntryEntity, LedgerHeadEntity } from './ledger.entities';
 import type { AppendResult } from './ledger-sequencer';
 import { LedgerSequencer } from './ledger-sequencer';
-import { NodeCache, anyStakeOf, loadBalances, logSize, toHex } from './ledger-store';
+import { NodeCache, anyStakeOf, loadBalances, logSize, peersWithStake, toHex } from './ledger-store';
 
 export const LEDGER_SIGNER = Symbol('LEDGER_SIGNER');
 
@@ -78,6 +78,11 @@ export class LedgerService {
       }
     }
     throw new DomainError('ledger-busy', 'The ledger changed during every attempt to read a consistent snapshot', 503);
+  }
+
+  /** Peers with at least `amount` bonded (reads balance rows, never the registered peers). */
+  peersWithStake(amount: number): Promise<string[]> {
+    return peersWithStake(this.dataSource.manager, amount);
   }
 
   /** Whether any peer has at least `amount` bonded: until one has, committees stay open to unstaked peers. */

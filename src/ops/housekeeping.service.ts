@@ -4,6 +4,7 @@ import { Clock } from '../adapters/clock.adapter';
 import { ChallengesService } from '../challenges/challenges.service';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
+import { WitnessesService } from '../ledger/witnesses.service';
 import { JobLifecycleService } from '../peers/job-lifecycle.service';
 import { PeerNoncesService } from '../peers/peer-nonces.service';
 import { PeersService } from '../peers/peers.service';
@@ -16,12 +17,14 @@ export interface HousekeepingReport {
   peerNonces: number;
   jobs: number;
   peers: number;
+  cosignatures: number;
 }
 
 /**
  * Deletes what has outlived its use (README, "Retention"): once at start-up, so a service that was down
  * does not wait a whole interval, and then every HOUSEKEEPING_INTERVAL_SECONDS, on every instance (the
- * deletes are idempotent). The ledger and the sites are never touched here.
+ * deletes are idempotent). The ledger's entries and heads and the sites are never touched here; old
+ * co-signatures are, but never those of the latest witnessed head.
  */
 @Injectable()
 export class HousekeepingService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -35,6 +38,7 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
     private readonly nonces: PeerNoncesService,
     private readonly jobs: JobLifecycleService,
     private readonly peers: PeersService,
+    private readonly witnesses: WitnessesService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -69,6 +73,7 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
         // Jobs before peers: a peer goes only once none of its jobs is left.
         jobs: await this.jobs.purgeFinal(before(retention.jobsSeconds)),
         peers: await this.peers.purgeIdle(before(retention.peersSeconds)),
+        cosignatures: await this.witnesses.purgeOld(before(retention.cosignaturesSeconds)),
       };
       if (Object.values(report).some((count) => count > 0)) this.logger.log(`deleted ${JSON.stringify(report)}`);
       return report;

@@ -279,6 +279,25 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     ok: { status: 200, description: 'the head', schema: ref('SignedTreeHead') },
     errors: { 503: ['ledger-busy'] },
   },
+  'get /api/v1/ledger/witnessed-head': {
+    summary: 'The largest head witnesses co-signed, with their co-signatures (docs/ledger.md, "Witnessed heads")',
+    ok: {
+      status: 200,
+      description: 'the head as the witnesses co-signed it, and their co-signatures',
+      schema: obj({
+        size: whole('entries in the log'),
+        root: hex64('RFC 6962 Merkle root, lowercase hex'),
+        timestamp: int('milliseconds since the epoch'),
+        cosignatures: list(
+          obj({
+            witness: str('peer id: its Ed25519 public key, base64url'),
+            signature: str('Ed25519 over {log: "peerproof-ledger-witness-v1", root, size, timestamp}, base64url'),
+          }),
+        ),
+      }),
+    },
+    errors: { 404: ['no-witnessed-head'] },
+  },
   'get /api/v1/ledger/stats': {
     summary: 'Totals for a dashboard',
     ok: {
@@ -470,6 +489,22 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     summary: 'Withdraw released unbonding units (a `withdraw` entry; signed)',
     ok: { status: 200, description: 'the entry and the new balance', schema: ref('StakeChange') },
     errors: STAKE_ERRORS,
+  },
+  'post /api/v1/peers/me/cosignatures': {
+    summary: 'Co-sign a signed head the peer checked for consistency (signed; admitted peers only)',
+    ok: {
+      status: 200,
+      description: 'stored (again: unchanged); how many witnesses co-signed that head',
+      schema: obj({ size: whole('the head co-signed'), witnesses: whole('co-signatures of that head') }),
+    },
+    errors: {
+      ...PEER_AUTH,
+      400: INVALID,
+      403: ['peer-not-admitted'],
+      404: ['unknown-head'],
+      422: ['bad-cosignature'],
+      429: ['rate-limited'],
+    },
   },
   'get /healthz': {
     summary: 'The process is up',

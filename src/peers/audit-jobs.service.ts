@@ -7,12 +7,15 @@ import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { ModelRegistryService } from '../models/model-registry.service';
 import type { InferenceAuditEvidence } from '../protocol/inference-audit';
-import { INFERENCE_AUDIT_KIND } from '../protocol/inference-audit';
+import { MIN_CANARY_FAULTS, plantFaults } from '../protocol/canary';
+import { AUDIT_SAMPLE_SIZE, INFERENCE_AUDIT_KIND, auditIndices } from '../protocol/inference-audit';
 import type { WireOutput } from '../protocol/inference-task';
-import { BLAZEFACE_OUTPUT_FORMAT } from '../protocol/inference-task';
+import { BLAZEFACE_OUTPUT_FORMAT, roundScore } from '../protocol/inference-task';
+import { SampleJudge } from './sample-judge.service';
 import { JobEntity } from './job.entity';
 import type { JobConsensus } from './job.entity';
 import { JobLifecycleService } from './job-lifecycle.service';
+import type { JobPin } from './job-lifecycle.service';
 
 export type AuditedChallenge = Pick<
   ChallengeEntity,
@@ -30,6 +33,7 @@ export class AuditJobsService {
     @InjectRepository(JobEntity) private readonly jobs: Repository<JobEntity>,
     private readonly lifecycle: JobLifecycleService,
     private readonly registry: ModelRegistryService,
+    private readonly judge: SampleJudge,
     private readonly crypto: CryptoAdapter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -40,27 +44,17 @@ export class AuditJobsService {
    * assurance, and its failure must not fail the visitor who solved the challenge.
    */
   async createAudit(challenge: AuditedChallenge, outputs: readonly WireOutput[]): Promise<string | null> {
+    if (!this.sampled(this.config.peers.auditRate)) return null;
+    // A canary takes the place of this audit: the solution already passed the service's own check.
+    if (this.sampled(this.config.peers.canaryRate)) return this.createCanary(challenge, outputs);
     try {
-      if (!this.sampled()) return null;
-      const model = this.registry.find(challenge.modelId);
-      if (!model) return null;
-      const input = model.descriptor.inputs[0];
-      const evidence: InferenceAuditEvidence = {
-        modelId: challenge.modelId,
-        modelSha256: challenge.modelSha256,
-        inputName: input.name,
-        inputShape: [...input.shape],
-        outputFormat: BLAZEFACE_OUTPUT_FORMAT,
-        seed: challenge.seed,
-        tolerance: challenge.tolerance,
-        count: challenge.inputCount,
-        outputs: outputs.map(([anchor, score]) => [anchor, score]),
-      };
+      const evidence = this.evidenceOf(challenge, outputs);
+      if (!evidence) return null;
       const job = await this.lifecycle.create({
         kind: INFERENCE_AUDIT_KIND,
         subject: challenge.id,
         models: [challenge.modelSha256],
-        evidence,
+        evidence: (pin) => ({ evidence: evidence(pin) }),
         // Audits are only created for solutions the service's own check passed.
         localScore: 1,
       });
@@ -69,6 +63,57 @@ export class AuditJobsService {
       this.logger.warn(`could not create an audit job for challenge ${challenge.id}: ${(error as Error).message}`);
       return null;
     }
+  }
+
+  /**
+   * A canary (docs/ledger.md, "Canaries"): the same solution as an audit would carry, with 2 to 16 outputs of
+   * the committee's sample changed by the service. The service recomputes the rest of the sample itself, so
+   * it knows the score an honest peer reaches exactly, whatever the visitor faked. Its seat votes 1 and its
+   * subject never reaches a peer, as on any audit. Never throws, like createAudit.
+   */
+  async createCanary(challenge: AuditedChallenge, outputs: readonly WireOutput[]): Promise<string | null> {
+    try {
+      const evidence = this.evidenceOf(challenge, outputs);
+      if (!evidence) return null;
+      const job = await this.lifecycle.create({
+        kind: INFERENCE_AUDIT_KIND,
+        subject: `canary:${challenge.id}`,
+        models: [challenge.modelSha256],
+        evidence: async (pin) => {
+          const plain = evidence(pin);
+          const sample = auditIndices(pin.id, plain);
+          const count = this.crypto.randomInt(Math.min(MIN_CANARY_FAULTS, sample.length), sample.length + 1);
+          const planted = plantFaults(plain.outputs, sample, count, (min, max) => this.crypto.randomInt(min, max));
+          const kept = sample.filter((index) => !planted.faulted.includes(index));
+          const reproduced = await this.judge.reproduced(plain, kept);
+          const truth = roundScore(reproduced / sample.length);
+          return { evidence: { ...plain, outputs: planted.outputs }, canary: { truth, faulted: planted.faulted } };
+        },
+        localScore: 1,
+      });
+      return job?.id ?? null;
+    } catch (error) {
+      this.logger.warn(`could not create a canary for challenge ${challenge.id}: ${(error as Error).message}`);
+      return null;
+    }
+  }
+
+  private evidenceOf(challenge: AuditedChallenge, outputs: readonly WireOutput[]) {
+    const model = this.registry.find(challenge.modelId);
+    if (!model) return null;
+    const input = model.descriptor.inputs[0];
+    return ({ headSize, headRoot }: JobPin): InferenceAuditEvidence => ({
+      modelId: challenge.modelId,
+      modelSha256: challenge.modelSha256,
+      inputName: input.name,
+      inputShape: [...input.shape],
+      outputFormat: BLAZEFACE_OUTPUT_FORMAT,
+      seed: challenge.seed,
+      tolerance: challenge.tolerance,
+      count: challenge.inputCount,
+      outputs: outputs.map(([anchor, score]) => [anchor, score]),
+      sample: { headSize, headRoot, size: Math.min(AUDIT_SAMPLE_SIZE, challenge.inputCount) },
+    });
   }
 
   /**
@@ -85,8 +130,7 @@ export class AuditJobsService {
     return consensus ?? { source: 'local', agreeingStake: 0 };
   }
 
-  private sampled(): boolean {
-    const rate = this.config.peers.auditRate;
+  private sampled(rate: number): boolean {
     if (rate <= 0) return false;
     return rate >= 1 || this.crypto.randomInt(0, SAMPLE_RESOLUTION) < rate * SAMPLE_RESOLUTION;
   }

@@ -4,12 +4,13 @@ import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { LedgerService } from '../ledger/ledger.service';
 import type { AggregationPolicy, RevealedVerdict, ServiceSeat, StakedPeer } from '../protocol/committee';
-import { aggregate, drawCommittee, serviceSeat } from '../protocol/committee';
+import { aggregate, drawCommittee, serviceSeat, settleCanary } from '../protocol/committee';
 import type { LedgerEntryBody } from '../protocol/ledger-entry';
 import { slashable } from '../protocol/ledger-entry';
 import type { JobAssignmentEntity, JobEntity, JobResult } from './job.entity';
-import { AGREEMENT_TOLERANCE } from './job-result';
+import { jobTolerance } from './job-result';
 import { PeersService } from './peers.service';
+import { SampleJudge } from './sample-judge.service';
 
 /** How a new job's committee was chosen: drawn by stake from a signed head, or open while nobody has stake. */
 export type CommitteeChoice =
@@ -21,7 +22,7 @@ export type CommitteeChoice =
       members: StakedPeer[];
       service: ServiceSeat | null;
     }
-  | { kind: 'open'; members: string[] }
+  | { kind: 'open'; members: string[]; headSize: number; headRoot: string }
   | { kind: 'none' };
 
 /** Retries of a settlement whose slashes a concurrent unbond-and-withdraw made too large. */
@@ -38,6 +39,7 @@ export class CommitteesService {
   constructor(
     private readonly ledger: LedgerService,
     private readonly peers: PeersService,
+    private readonly judge: SampleJudge,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -63,7 +65,8 @@ export class CommitteesService {
       return { kind: 'drawn', headSize: head.size, headRoot: head.root, candidates, members, service };
     }
     if (present.length > 0 && !(await this.ledger.anyStakeOf(minStake))) {
-      return { kind: 'open', members: await this.peers.pickActive(models, new Set(), committeeSize) };
+      const members = await this.peers.pickActive(models, new Set(), committeeSize);
+      return { kind: 'open', members, headSize: head.size, headRoot: head.root };
     }
     return { kind: 'none' };
   }
@@ -85,7 +88,19 @@ export class CommitteesService {
       stake: stakeOf.get(a.peerId)!,
       score: a.verdict!.score,
     }));
-    const outcome = aggregate(members, verdicts, this.policy, job.committee!.service ?? null);
+    const tolerance = jobTolerance(job.evidence);
+    const truth = job.canary ? job.canary.truth : await this.disputedTruth(job, verdicts, tolerance);
+    const outcome =
+      truth !== null
+        ? settleCanary(
+            members,
+            verdicts,
+            truth,
+            this.policy(tolerance),
+            job.canary ? 'canary' : 'recomputed',
+            job.committee!.service ?? null,
+          )
+        : aggregate(members, verdicts, this.policy(tolerance), job.committee!.service ?? null);
     const entries: LedgerEntryBody[] = [
       ...revealed.map((a) => ({
         kind: 'verdict' as const,
@@ -104,12 +119,29 @@ export class CommitteesService {
     const committed = assignments.filter((a) => ['committed', 'revealed', 'missed-reveal'].includes(a.status));
     return {
       score: outcome.score,
-      agreeing: outcome.score === null ? [] : agreeingPeers(verdicts, outcome.score),
+      agreeing: outcome.score === null ? [] : agreeingPeers(verdicts, outcome.score, tolerance),
       assigned: assignments.length,
       committed: committed.length,
       revealed: revealed.length,
       consensus: { source: outcome.quorum ? 'committee' : 'local', agreeingStake: outcome.agreeingShare },
     };
+  }
+
+  /**
+   * When revealed scores disagree, a vote could let a colluding majority outvote an honest member; but an
+   * audit's score is a fact anyone holding the model can check, so the service recomputes the common sample
+   * and settles against that (null: no dispute, or not an audit, and the vote stands). A failed recompute
+   * leaves the vote, as before.
+   */
+  private async disputedTruth(job: JobEntity, verdicts: RevealedVerdict[], tolerance: number): Promise<number | null> {
+    const scores = verdicts.map((verdict) => verdict.score);
+    if (scores.length === 0 || Math.max(...scores) - Math.min(...scores) <= tolerance) return null;
+    try {
+      return await this.judge.truth(job.id, job.evidence);
+    } catch (error) {
+      this.logger.warn(`job ${job.id}: could not recompute the disputed sample: ${(error as Error).message}`);
+      return null;
+    }
   }
 
   /**
@@ -138,15 +170,15 @@ export class CommitteesService {
     }
   }
 
-  private get policy(): AggregationPolicy {
+  private policy(tolerance: number): AggregationPolicy {
     const { rewardPerJob, outlierSlash, absentSlash } = this.config.ledger;
-    return { tolerance: AGREEMENT_TOLERANCE, rewardPerJob, outlierSlash, absentSlash };
+    return { tolerance, rewardPerJob, outlierSlash, absentSlash };
   }
 }
 
-function agreeingPeers(verdicts: readonly RevealedVerdict[], score: number): string[] {
+function agreeingPeers(verdicts: readonly RevealedVerdict[], score: number, tolerance: number): string[] {
   return verdicts
-    .filter((verdict) => Math.abs(verdict.score - score) <= AGREEMENT_TOLERANCE)
+    .filter((verdict) => Math.abs(verdict.score - score) <= tolerance)
     .map((verdict) => verdict.peer)
     .sort();
 }

@@ -7,18 +7,33 @@ import { APP_CONFIG } from '../config/app-config';
 import { deleteInBatches } from '../database/raw-sql';
 import type { AppConfig } from '../config/app-config';
 import { JobAssignmentEntity, JobEntity } from './job.entity';
-import type { AssignmentStatus, JobResult } from './job.entity';
+import type { AssignmentStatus, CanaryPlan, JobResult } from './job.entity';
 import { CommitteesService } from './committees.service';
 import { JobNotifier } from './job-notifier';
-import { medianResult } from './job-result';
+import { jobTolerance, medianResult } from './job-result';
 import { PeersService } from './peers.service';
+import { StallMonitor } from './stall-monitor';
+
+/** What a job is pinned to when it is created: its id and the signed tree head its committee saw. */
+export interface JobPin {
+  id: string;
+  headSize: number;
+  headRoot: string;
+}
+
+/** Evidence made from a pin, with the canary plan when the service planted faults in it. */
+export interface PreparedJob {
+  evidence: Record<string, unknown>;
+  canary?: CanaryPlan | null;
+}
 
 export interface NewJob {
   kind: string;
   subject: string | null;
   /** sha256 of the model files the job needs. */
   models: string[];
-  evidence: Record<string, unknown>;
+  /** The evidence, or how to make it from the job's pin (an audit's common sample is seeded by it). */
+  evidence: Record<string, unknown> | ((pin: JobPin) => PreparedJob | Promise<PreparedJob>);
   /** The service's own verdict score on the job, its vote when it sits on the committee; none, no seat. */
   localScore?: number;
 }
@@ -39,6 +54,7 @@ export class JobLifecycleService {
     private readonly peers: PeersService,
     private readonly committees: CommitteesService,
     private readonly notifier: JobNotifier,
+    private readonly stalls: StallMonitor,
     private readonly crypto: CryptoAdapter,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -49,16 +65,20 @@ export class JobLifecycleService {
    * nobody has stake, up to PEER_COMMITTEE_SIZE present peers. Null when no peer can take it. The service's
    * seat, if it sits, is kept with the draw: it has no assignment, since it reveals at once.
    */
-  async create({ localScore, ...spec }: NewJob): Promise<JobEntity | null> {
+  async create({ localScore, evidence, ...spec }: NewJob): Promise<JobEntity | null> {
     const id = this.crypto.randomUuid();
     const choice = await this.committees.choose(id, spec.models, localScore ?? null);
     if (choice.kind === 'none') return null;
     const committee = choice.kind === 'drawn' ? choice.members.map((member) => member.peer) : choice.members;
     if (committee.length === 0) return null;
     const now = this.clock.nowMs();
+    const pin = { id, headSize: choice.headSize, headRoot: choice.headRoot };
+    const prepared = typeof evidence === 'function' ? await evidence(pin) : { evidence };
     const job: JobEntity = {
       id,
       ...spec,
+      evidence: prepared.evidence,
+      canary: prepared.canary ?? null,
       status: 'committing',
       createdAt: now,
       commitDeadline: now + this.commitMs,
@@ -87,7 +107,8 @@ export class JobLifecycleService {
   }
 
   /** Applies a deadline that has passed, if any, and returns the job as it is afterwards. */
-  async advance(job: JobEntity): Promise<JobEntity> {
+  async advance(found: JobEntity): Promise<JobEntity> {
+    const job = (await this.giveBackStalls()) ? await this.jobs.findOneByOrFail({ id: found.id }) : found;
     const now = this.clock.nowMs();
     if (job.status === 'committing' && now >= job.commitDeadline) {
       await this.onCommitDeadline(job, now);
@@ -101,6 +122,7 @@ export class JobLifecycleService {
 
   /** Applies every deadline that has passed; run periodically and by tests after moving the clock. */
   async sweep(): Promise<number> {
+    await this.giveBackStalls();
     const now = this.clock.nowMs();
     const due = await this.jobs.find({
       where: [
@@ -112,6 +134,30 @@ export class JobLifecycleService {
     });
     for (const job of due) await this.advance(job);
     return due.length;
+  }
+
+  /**
+   * Time the service was stalled is time no peer could commit or reveal in: every open deadline moves by it
+   * before any is applied (StallMonitor), so peers are never slashed as absent for the service's own pause.
+   * Whether anything was given back.
+   */
+  private async giveBackStalls(): Promise<boolean> {
+    const stall = this.stalls.take();
+    if (stall <= 0) return false;
+    // `stall` is an integer this process measured, never input, so it can sit in the SQL text.
+    await this.jobs
+      .createQueryBuilder()
+      .update(JobEntity)
+      .set({ commitDeadline: () => `commit_deadline + ${stall}` })
+      .where("status = 'committing'")
+      .execute();
+    await this.jobs
+      .createQueryBuilder()
+      .update(JobEntity)
+      .set({ revealDeadline: () => `reveal_deadline + ${stall}` })
+      .where("status = 'revealing'")
+      .execute();
+    return true;
   }
 
   /** After a commit: commits close as soon as no assigned peer is still to commit. */
@@ -130,6 +176,16 @@ export class JobLifecycleService {
    * drawn from the ledger is never topped up: the draw must stay recomputable, and absent members are slashed.
    */
   private async onCommitDeadline(job: JobEntity, now: number): Promise<void> {
+    // A peer still to commit that got the job late (its first poll answered with it less than a commit window
+    // ago) had less time than the window: the deadline runs from its offer instead, once per member.
+    const lateOffer = await this.latestOffer(job.id, job.commitDeadline);
+    if (lateOffer !== null && lateOffer + this.commitMs > job.commitDeadline) {
+      await this.jobs.update(
+        { id: job.id, status: 'committing', commitDeadline: job.commitDeadline },
+        { commitDeadline: lateOffer + this.commitMs },
+      );
+      return;
+    }
     // Claiming the deadline (moving it) makes this instance the only one to handle it.
     const claimed = await this.jobs.update(
       { id: job.id, status: 'committing', commitDeadline: job.commitDeadline },
@@ -141,6 +197,27 @@ export class JobLifecycleService {
     const replaceable = missing > 0 && job.committee === null && job.retries < this.config.peers.jobRetries;
     if (replaceable && (await this.reassign(job, missing, now))) return;
     await this.closeCommits(job.id);
+  }
+
+  /** The latest offer to a peer still to commit, made before `deadline` (an offer after it extends nothing). */
+  private async latestOffer(jobId: string, deadline: number): Promise<number | null> {
+    const row = await this.assignments
+      .createQueryBuilder('a')
+      .select('MAX(a.offered_at)', 'latest')
+      .where("a.job_id = :jobId AND a.status = 'assigned' AND a.offered_at < :deadline", { jobId, deadline })
+      .getRawOne<{ latest: string | number | null }>();
+    return row?.latest === null || row?.latest === undefined ? null : Number(row.latest);
+  }
+
+  /** Records that these jobs reached the peer now, where they had not before (see onCommitDeadline). */
+  async offered(peerId: string, jobIds: readonly string[]): Promise<void> {
+    if (jobIds.length === 0) return;
+    await this.assignments
+      .createQueryBuilder()
+      .update(JobAssignmentEntity)
+      .set({ offeredAt: this.clock.nowMs() })
+      .where('peer_id = :peerId AND job_id IN (:...jobIds) AND offered_at IS NULL', { peerId, jobIds: [...jobIds] })
+      .execute();
   }
 
   private async reassign(job: JobEntity, count: number, now: number): Promise<boolean> {
@@ -177,7 +254,7 @@ export class JobLifecycleService {
     const job = await this.jobs.findOneByOrFail({ id: jobId });
     if (job.status === 'final') return;
     const all = await this.assignments.findBy({ jobId });
-    const result = job.committee ? await this.committees.settle(job, all) : localResult(all);
+    const result = job.committee ? await this.committees.settle(job, all) : localResult(job.evidence, all);
     await this.jobs.update(
       { id: jobId, status: Not('final') },
       { status: 'final', result, resultScore: result.score, finalizedAt: this.clock.nowMs() },
@@ -195,6 +272,7 @@ export class JobLifecycleService {
       peerId,
       status: 'assigned',
       assignedAt: now,
+      offeredAt: null,
       commitment: null,
       committedAt: null,
       verdict: null,
@@ -208,9 +286,12 @@ export class JobLifecycleService {
   }
 }
 
-function localResult(all: readonly JobAssignmentEntity[]): JobResult {
+function localResult(evidence: Record<string, unknown>, all: readonly JobAssignmentEntity[]): JobResult {
   const revealed = all.filter((a) => a.status === 'revealed' && a.verdict !== null);
-  const { score, agreeing } = medianResult(revealed.map((a) => ({ peer: a.peerId, score: a.verdict!.score })));
+  const { score, agreeing } = medianResult(
+    revealed.map((a) => ({ peer: a.peerId, score: a.verdict!.score })),
+    jobTolerance(evidence),
+  );
   return {
     score,
     agreeing,

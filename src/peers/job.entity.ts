@@ -27,6 +27,17 @@ export interface JobConsensus {
   agreeingStake: number;
 }
 
+/**
+ * What the service planted in a canary job: kept with the job, never shown to peers (the evidence, pending
+ * and committee routes leave it out), and settled against instead of a vote.
+ */
+export interface CanaryPlan {
+  /** The score an honest peer reaches on the common sample. */
+  truth: number;
+  /** The sampled outputs the service changed. */
+  faulted: number[];
+}
+
 /** What anyone needs to recompute a committee draw: the peers that were eligible, and who was drawn. */
 export interface CommitteeDraw {
   /** Present peers holding the job's models with at least the minimum stake, at the draw head. */
@@ -98,6 +109,10 @@ export class JobEntity {
 
   @JsonTextColumn({ nullable: true })
   committee!: CommitteeDraw | null;
+
+  /** Set on canaries only (docs/ledger.md, "Canaries"); null on every real job. */
+  @JsonTextColumn({ nullable: true })
+  canary!: CanaryPlan | null;
 }
 
 /** assigned → committed → revealed; or assigned → missed-commit (replaced), committed → missed-reveal. */
@@ -118,6 +133,10 @@ export class JobAssignmentEntity {
 
   @EpochMsColumn({ name: 'assigned_at' })
   assignedAt!: number;
+
+  /** When the job first reached this peer (a poll answered with it); its commit window runs from here. */
+  @EpochMsColumn({ name: 'offered_at', nullable: true })
+  offeredAt!: number | null;
 
   @Column({ type: 'varchar', length: 64, nullable: true })
   commitment!: string | null;

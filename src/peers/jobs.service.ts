@@ -140,6 +140,9 @@ export class JobsService {
       .orderBy('job.createdAt', 'ASC')
       .limit(PENDING_LIMIT)
       .getMany();
+    const now = this.clock.nowMs();
+    const offers = rows.filter((job) => job.status === 'committing' && job.commitDeadline > now).map((job) => job.id);
+    await this.lifecycle.offered(peerId, offers);
     return rows.map((job) => ({
       id: job.id,
       kind: job.kind,

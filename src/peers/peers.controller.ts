@@ -20,9 +20,11 @@ import { JobNotifier } from './job-notifier';
 import { JobsService } from './jobs.service';
 import type { AuthenticatedPeer } from './peer-auth.guard';
 import { AcceptsNewPeer, CurrentPeer, PeerAuthGuard } from './peer-auth.guard';
-import type { CommitDto, HeartbeatDto, PollDto, RegisterDto, RevealDto, StakeAmountDto } from './peers.dto';
+import { WitnessesService } from '../ledger/witnesses.service';
+import type { CommitDto, CosignDto, HeartbeatDto, PollDto, RegisterDto, RevealDto, StakeAmountDto } from './peers.dto';
 import {
   commitSchema,
+  cosignSchema,
   heartbeatSchema,
   jobIdSchema,
   pollSchema,
@@ -57,6 +59,7 @@ export class PeersController {
     private readonly jobs: JobsService,
     private readonly notifier: JobNotifier,
     private readonly staking: StakingService,
+    private readonly witnesses: WitnessesService,
   ) {}
 
   /** Every registered peer: id, public key, models held, last seen, jobs answered. */
@@ -167,5 +170,19 @@ export class PeersController {
   @ApiBody({ schema: jsonSchema(stakeAmountSchema) })
   withdraw(@CurrentPeer() peer: AuthenticatedPeer, @Body(amountPipe) dto: StakeAmountDto) {
     return this.staking.withdraw(peer.id, dto.amount);
+  }
+
+  /**
+   * This peer's co-signature of a head the service signed, after it checked the head's consistency with the
+   * last one it co-signed (docs/peers.md, "Witnessing"). Only admitted peers witness: a key that costs
+   * nothing to make would make co-signatures worthless.
+   */
+  @Post('me/cosignatures')
+  @HttpCode(200)
+  @SignedByPeer()
+  @ApiBody({ schema: jsonSchema(cosignSchema) })
+  async cosign(@CurrentPeer() peer: AuthenticatedPeer, @Body(new ZodValidationPipe(cosignSchema)) dto: CosignDto) {
+    await this.peers.requireAdmitted(peer.id);
+    return this.witnesses.record(peer.id, dto);
   }
 }

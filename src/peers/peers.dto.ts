@@ -70,3 +70,12 @@ export interface EvidenceDto {
   evidence: Record<string, unknown>;
   commitDeadline: string;
 }
+
+/** A witness's co-signature of a signed head it checked (src/protocol/witness.ts). */
+export const cosignSchema = z.strictObject({
+  size: z.number('size must be a number').int('size must be a whole number').min(1).max(Number.MAX_SAFE_INTEGER),
+  root: z.string().regex(/^[0-9a-f]{64}$/, 'root must be sha256 hex (64 lowercase hex characters)'),
+  timestamp: z.number('timestamp must be a number').int().min(0).max(Number.MAX_SAFE_INTEGER),
+  signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'signature must be a base64url Ed25519 signature'),
+});
+export type CosignDto = z.infer<typeof cosignSchema>;

@@ -15,6 +15,8 @@ import { PeerEntity } from './peer.entity';
 import { PeerNoncesService } from './peer-nonces.service';
 import { PeersController } from './peers.controller';
 import { PeersService } from './peers.service';
+import { SampleJudge } from './sample-judge.service';
+import { StallMonitor } from './stall-monitor';
 import { StakingService } from './staking.service';
 
 /** Verifier peers (identity, signed requests, presence) and the jobs they answer by commit and reveal. */
@@ -36,6 +38,8 @@ import { StakingService } from './staking.service';
     JobSweeperService,
     StakingService,
     CommitteesService,
+    SampleJudge,
+    StallMonitor,
   ],
   exports: [AuditJobsService, JobLifecycleService, PeersService, PeerNoncesService],
 })

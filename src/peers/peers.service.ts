@@ -1,11 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { MoreThanOrEqual, Repository } from 'typeorm';
+import { In, MoreThanOrEqual, Repository } from 'typeorm';
+import type { FindOptionsWhere } from 'typeorm';
 import { Clock } from '../adapters/clock.adapter';
 import { CryptoAdapter } from '../adapters/crypto.adapter';
+import { ForbiddenError } from '../common/domain-error';
 import { deleteInBatches } from '../database/raw-sql';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
+import { LedgerService } from '../ledger/ledger.service';
 import { PeerEntity } from './peer.entity';
 import type { PeerDto } from './peers.dto';
 
@@ -18,6 +21,7 @@ export class PeersService {
     @InjectRepository(PeerEntity) private readonly peers: Repository<PeerEntity>,
     private readonly crypto: CryptoAdapter,
     private readonly clock: Clock,
+    private readonly ledger: LedgerService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -72,11 +76,23 @@ export class PeersService {
     return this.shuffle(await this.present(models, exclude)).slice(0, limit);
   }
 
-  /** Every peer seen within PEER_ACTIVE_SECONDS that holds every model in `models` and is not in `exclude`. */
+  /**
+   * Every admitted peer seen within PEER_ACTIVE_SECONDS that holds every model in `models` and is not in
+   * `exclude`. With PEER_ADMISSION=stake (the default) only peers with LEDGER_MIN_STAKE bonded or listed in
+   * PEER_GRANTED are admitted, and they are found from the ledger's balance rows and the list: the work per
+   * job grows with the admitted peers, whose number stake bounds, never with the registered ones.
+   */
   async present(models: readonly string[], exclude: ReadonlySet<string> = new Set()): Promise<string[]> {
     const since = this.clock.nowMs() - this.config.peers.activeSeconds * 1000;
+    let admitted: FindOptionsWhere<PeerEntity> = {};
+    if (this.config.peers.admission === 'stake') {
+      const staked = await this.ledger.peersWithStake(this.config.ledger.minStake);
+      const ids = [...new Set([...staked, ...this.config.peers.granted])];
+      if (ids.length === 0) return [];
+      admitted = { id: In(ids) };
+    }
     const recent = await this.peers.find({
-      where: { lastSeenAt: MoreThanOrEqual(since) },
+      where: { ...admitted, lastSeenAt: MoreThanOrEqual(since) },
       select: { id: true, models: true },
     });
     return recent
@@ -89,6 +105,17 @@ export class PeersService {
    * no job loses its record of who was assigned. A deleted peer that comes back simply registers again;
    * its ledger balance is keyed by its id and stays.
    */
+  /** 403 `peer-not-admitted` unless PEER_ADMISSION admits the peer: stake, a grant, or an open network. */
+  async requireAdmitted(id: string): Promise<void> {
+    const { admission, granted } = this.config.peers;
+    if (admission === 'open' || granted.includes(id)) return;
+    if ((await this.ledger.balance(id)).staked >= this.config.ledger.minStake) return;
+    throw new ForbiddenError(
+      'peer-not-admitted',
+      `Only admitted peers witness heads: bond LEDGER_MIN_STAKE (${this.config.ledger.minStake}) or ask for a grant`,
+    );
+  }
+
   purgeIdle(before: number): Promise<number> {
     const condition = 'last_seen_at < ? AND NOT EXISTS (SELECT 1 FROM job_assignments a WHERE a.peer_id = peers.id)';
     return deleteInBatches(this.peers, 'peers', 'id', condition, [before]);

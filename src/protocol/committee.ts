@@ -37,8 +37,11 @@ export interface CommitteeOutcome {
   /** Share of the committee's stake that revealed a score agreeing with the median. */
   agreeingShare: number;
   rewards: Array<{ peer: string; amount: number }>;
-  slashes: Array<{ peer: string; amount: number; reason: 'outlier' | 'absent' }>;
+  slashes: Array<{ peer: string; amount: number; reason: SlashReason }>;
 }
+
+/** `canary`: a wrong score on a planted job; `recomputed`: a wrong score on a disputed job the service re-ran. */
+export type SlashReason = 'outlier' | 'absent' | 'canary' | 'recomputed';
 
 export const QUORUM = 2 / 3;
 
@@ -159,6 +162,53 @@ export function aggregate(
     score,
     quorum,
     agreeingShare,
+    rewards: rewards.filter((r) => r.amount > 0),
+    slashes: slashes.filter((s) => s.amount > 0),
+  };
+}
+
+/**
+ * Settlement against a known score: a canary's (the service planted the faults) or a disputed audit's (the
+ * service recomputed the common sample), so no vote is needed. Members within `tolerance` of it share the reward by stake; a member that revealed anything else
+ * passed a planted fault (or invented one) and loses `outlierSlash` of its stake; absent members lose
+ * `absentSlash`, as on any job. The outcome reads as a committee decision with the truth as its score.
+ */
+export function settleCanary(
+  committee: readonly StakedPeer[],
+  revealed: readonly RevealedVerdict[],
+  truth: number,
+  policy: AggregationPolicy,
+  reason: 'canary' | 'recomputed' = 'canary',
+  service: ServiceSeat | null = null,
+): CommitteeOutcome {
+  const revealedPeers = new Set(revealed.map((v) => v.peer));
+  const isRight = (v: RevealedVerdict) => Math.abs(v.score - truth) <= policy.tolerance;
+  const right = revealed.filter(isRight);
+  const rightStake = sumStake(right);
+  // The seat, if it sat, counts in the share of stake behind the verdict as on any job; it earns nothing.
+  const seat = service ? [service] : [];
+  const committeeStake = sumStake([...committee, ...seat]);
+  const agreeingStake = rightStake + sumStake(seat.filter(isRight));
+  const slashes: CommitteeOutcome['slashes'] = [
+    ...committee
+      .filter((member) => !revealedPeers.has(member.peer))
+      .map((member) => ({
+        peer: member.peer,
+        amount: Math.floor(member.stake * policy.absentSlash),
+        reason: 'absent' as const,
+      })),
+    ...revealed
+      .filter((v) => Math.abs(v.score - truth) > policy.tolerance)
+      .map((v) => ({ peer: v.peer, amount: Math.floor(v.stake * policy.outlierSlash), reason })),
+  ];
+  const rewards = right.map((v) => ({
+    peer: v.peer,
+    amount: Math.floor((policy.rewardPerJob * v.stake) / rightStake),
+  }));
+  return {
+    score: truth,
+    quorum: true,
+    agreeingShare: committeeStake === 0 ? 0 : agreeingStake / committeeStake,
     rewards: rewards.filter((r) => r.amount > 0),
     slashes: slashes.filter((s) => s.amount > 0),
   };

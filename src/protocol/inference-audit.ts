@@ -1,19 +1,25 @@
 /**
  * Inference audits: verifier peers re-check a solved proof-of-inference challenge with their own copy of the
- * model. The job's evidence is the task and the visitor's outputs; the verdict's score is the fraction of a
- * random sample of outputs the peer reproduced within the task's tolerance (docs/peers.md, "Jobs").
+ * model. The job's evidence is the task, the visitor's outputs and the seed of the committee's common sample
+ * (audit-sample.ts); the verdict's score is the fraction of that sample the peer reproduced within the task's
+ * tolerance (docs/peers.md, "Jobs").
  */
 import { z } from 'zod';
 import type { InferenceTask } from './inference-task';
 import { BLAZEFACE_OUTPUT_FORMAT, roundScore, verifyCompactOutput } from './inference-task';
 import type { InferenceRunner } from './reference-solver';
 import { recomputeScores } from './reference-solver';
+import { AUDIT_SAMPLE_SIZE, auditSample } from './audit-sample';
 
 export const INFERENCE_AUDIT_KIND = 'inference-audit';
-
-/** Outputs a peer recomputes per audit: enough to notice a visitor that faked a large share of its work. */
-export const AUDIT_SAMPLE_SIZE = 16;
+export { AUDIT_SAMPLE_SIZE };
 const MAX_REASONS = 3;
+
+export const auditSampleSeedSchema = z.strictObject({
+  headSize: z.number().int().min(0),
+  headRoot: z.string().regex(/^[0-9a-f]{64}$/),
+  size: z.number().int().min(1).max(AUDIT_SAMPLE_SIZE),
+});
 
 export const inferenceAuditEvidenceSchema = z
   .strictObject({
@@ -26,6 +32,7 @@ export const inferenceAuditEvidenceSchema = z
     tolerance: z.number().min(0).max(1),
     count: z.number().int().min(1).max(4096),
     outputs: z.array(z.tuple([z.number(), z.number()])).max(4096),
+    sample: auditSampleSeedSchema,
   })
   .refine((evidence) => evidence.outputs.length === evidence.count, 'outputs must hold count pairs');
 export type InferenceAuditEvidence = z.infer<typeof inferenceAuditEvidenceSchema>;
@@ -37,15 +44,9 @@ export interface AuditOutcome {
   reasons: string[];
 }
 
-/** `size` distinct indices below `count`, drawn with `randomInt(min, max)` (max exclusive). */
-export function sampleIndices(count: number, size: number, randomInt: (min: number, max: number) => number): number[] {
-  const k = Math.min(size, count);
-  const pool = Array.from({ length: count }, (_, i) => i);
-  for (let i = 0; i < k; i++) {
-    const j = i + randomInt(0, count - i);
-    [pool[i], pool[j]] = [pool[j], pool[i]];
-  }
-  return pool.slice(0, k).sort((a, b) => a - b);
+/** The outputs every member of job `jobId`'s committee recomputes (audit-sample.ts). */
+export function auditIndices(jobId: string, evidence: Pick<InferenceAuditEvidence, 'count' | 'sample'>): number[] {
+  return auditSample(jobId, evidence.sample.headRoot, evidence.count, evidence.sample.size);
 }
 
 /** Recomputes the given outputs with `runner` (the model named by the evidence) and scores the agreement. */

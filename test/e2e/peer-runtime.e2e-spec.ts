@@ -13,6 +13,8 @@ import { LedgerService } from '../../src/ledger/ledger.service';
 import { identityFromPem, loadOrCreateIdentity } from '../../src/peers/peer-runtime/peer-identity';
 import { memoryPeerLog } from '../../src/peers/peer-runtime/peer-log';
 import { PeerRuntime } from '../../src/peers/peer-runtime/peer-runtime';
+import { auditIndices, inferenceAuditEvidenceSchema } from '../../src/protocol/inference-audit';
+import { roundScore } from '../../src/protocol/inference-task';
 import { ManifestVerificationError } from '../../src/protocol/signed-manifest';
 import { databaseKinds } from '../support/databases';
 import { MODEL_SHA256, solveAChallenge, taskModelsFolder } from '../support/peers';
@@ -152,6 +154,29 @@ describe.each(databaseKinds())('verifier peers on the swarm [%s]', (kind) => {
       models: [MODEL_SHA256],
       reasons: [expect.stringMatching(/^output \d+: /), expect.any(String), expect.any(String)],
     });
+  });
+
+  it('has every member check the same sample, so a few forged outputs give all three the same score', async () => {
+    const challengeId = await solveAChallenge(t);
+    const audited = await finalJob(challengeId);
+    const challenge = await t.app.get(DataSource).getRepository(ChallengeEntity).findOneByOrFail({ id: challengeId });
+    // 6 of 64 outputs forged: with a sample of their own, peers would disagree in most such jobs.
+    const forgedAt = new Set([3, 11, 19, 27, 41, 59]);
+    const forged = (audited.evidence.outputs as [number, number][]).map(([anchor, score], i) =>
+      forgedAt.has(i) ? [(anchor + 100) % 896, Math.min(1, score + 0.3)] : [anchor, score],
+    ) as [number, number][];
+
+    const subject = `partly-${challengeId.slice(7)}`;
+    await t.app.get(AuditJobsService).createAudit({ ...challenge, id: subject }, forged);
+    const job = await finalJob(subject);
+
+    const evidence = inferenceAuditEvidenceSchema.parse(job.evidence);
+    const sample = auditIndices(job.id, evidence);
+    const expected = roundScore(sample.filter((i) => !forgedAt.has(i)).length / sample.length);
+    const answers = await t.app.get(DataSource).getRepository(JobAssignmentEntity).findBy({ jobId: job.id });
+    expect(answers.map((answer) => answer.verdict?.score)).toEqual([expected, expected, expected]);
+    expect(job.result).toMatchObject({ score: expected, revealed: 3 });
+    expect(job.result?.agreeing).toHaveLength(3);
   });
 
   it('resumes from disk after a restart without downloading again', async () => {

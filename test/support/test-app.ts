@@ -30,6 +30,8 @@ export interface StartOptions {
   port?: number;
   /** Where the app logs (default: nowhere), for tests that read what it logs. */
   logger?: LoggerService;
+  /** The app's clock (default: a manual clock at the current time). */
+  clock?: ManualClock;
 }
 
 /** Boots the real application on a fresh database of the given kind, listening on loopback. */
@@ -48,9 +50,15 @@ export async function startTestApp(
     TORRENT_ENABLED: 'false',
     // One service key for every test app, outside the checkout.
     DATA_DIR: path.join(os.tmpdir(), 'peerproof-test-data'),
+    // The manual clock does not follow real time, so a real pause of the test process is no stall of it.
+    PEER_STALL_GRACE_SECONDS: '0',
+    // Most suites exercise jobs with unstaked peers; test/e2e/peer-admission.e2e-spec.ts covers the default.
+    PEER_ADMISSION: 'open',
+    // Suites that solve a challenge expect its audit; test/e2e/peer-canaries.e2e-spec.ts plants canaries itself.
+    PEER_CANARY_RATE: '0',
     ...env,
   });
-  const clock = new ManualClock(Date.now());
+  const clock = options.clock ?? new ManualClock(Date.now());
   const app = await createApp(config, { clock, logger: options.logger ?? false });
   await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as path from 'node:path';
 import { OnnxAdapter } from '../../src/adapters/onnx.adapter';
 import type { InferenceAuditEvidence } from '../../src/protocol/inference-audit';
-import { auditInference, inferenceAuditEvidenceSchema } from '../../src/protocol/inference-audit';
+import { auditIndices, auditInference, inferenceAuditEvidenceSchema } from '../../src/protocol/inference-audit';
+import { auditSample } from '../../src/protocol/audit-sample';
 import { BLAZEFACE_OUTPUT_FORMAT, DEFAULT_TOLERANCE } from '../../src/protocol/inference-task';
 import type { InferenceRunner } from '../../src/protocol/reference-solver';
 import { solveTask } from '../../src/protocol/reference-solver';
@@ -31,7 +32,12 @@ describe('auditInference', () => {
       tolerance: DEFAULT_TOLERANCE,
     } as const;
     const { outputs } = await solveTask({ ...task, inputShape: [...task.inputShape] }, runner);
-    evidence = { ...task, inputShape: [...task.inputShape], outputs };
+    evidence = {
+      ...task,
+      inputShape: [...task.inputShape],
+      outputs,
+      sample: { headSize: 0, headRoot: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', size: 8 },
+    };
   });
   afterAll(() => onnx.release());
 
@@ -57,5 +63,14 @@ describe('auditInference', () => {
     expect(inferenceAuditEvidenceSchema.safeParse(evidence).success).toBe(true);
     expect(inferenceAuditEvidenceSchema.safeParse({ ...evidence, count: 9 }).success).toBe(false);
     expect(inferenceAuditEvidenceSchema.safeParse({ ...evidence, outputFormat: 'other' }).success).toBe(false);
+    expect(inferenceAuditEvidenceSchema.safeParse({ ...evidence, sample: undefined }).success).toBe(false);
+  });
+
+  it('checks the sample the whole committee checks, from the job and its head', () => {
+    const seeded = { ...evidence, count: 64, sample: { ...evidence.sample, size: 16 } };
+
+    expect(auditIndices('0b7e3c52-6f0e-4c8a-9d1e-2a4b5c6d7e8f', seeded)).toEqual(
+      auditSample('0b7e3c52-6f0e-4c8a-9d1e-2a4b5c6d7e8f', evidence.sample.headRoot, 64, 16),
+    );
   });
 });

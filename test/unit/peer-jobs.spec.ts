@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { JobNotifier } from '../../src/peers/job-notifier';
 import { AGREEMENT_TOLERANCE, medianResult } from '../../src/peers/job-result';
-import { sampleIndices } from '../../src/protocol/inference-audit';
 
 describe('medianResult', () => {
   it('takes the median of the revealed scores and names the peers close to it', () => {
@@ -25,21 +24,6 @@ describe('medianResult', () => {
 
   it('has no score without reveals', () => {
     expect(medianResult([])).toEqual({ score: null, agreeing: [] });
-  });
-});
-
-describe('sampleIndices', () => {
-  it('draws distinct indices below the count, sorted', () => {
-    let next = 0;
-    const sut = sampleIndices(10, 4, (min, max) => min + (next++ % (max - min)));
-
-    expect(new Set(sut).size).toBe(4);
-    expect(sut).toEqual([...sut].sort((a, b) => a - b));
-    expect(sut.every((index) => index >= 0 && index < 10)).toBe(true);
-  });
-
-  it('takes every index when the sample is larger than the count', () => {
-    expect(sampleIndices(3, 16, (min) => min)).toEqual([0, 1, 2]);
   });
 });
 

@@ -13,6 +13,8 @@ import type { InferenceDevice } from '../../config/app-config';
 import type { PublishedModel, SignedManifest } from '../../protocol/signed-manifest';
 import { verifySignedManifest } from '../../protocol/signed-manifest';
 import type { PendingJobDto } from '../peers.dto';
+import type { WitnessOutcome } from './head-witness';
+import { HeadWitness } from './head-witness';
 import type { JobOutcome } from './job-worker';
 import { JobWorker } from './job-worker';
 import { ModelRunners } from './model-runners';
@@ -40,6 +42,8 @@ export interface PeerRuntimeOptions {
   pollSeconds?: number;
   manifestIntervalMs?: number;
   heartbeatIntervalMs?: number;
+  /** How often to check the ledger's head and co-sign it when it extends the last one (0: never). */
+  witnessIntervalMs?: number;
   /** The clock requests are stamped with; tests pass the service's manual clock. */
   now?: () => number;
 }
@@ -56,7 +60,10 @@ export interface PeerJobEvent {
 
 export class PeerRuntime {
   readonly identity: PeerIdentity;
-  /** Emits `job` (PeerJobEvent) after each job step, and `models` after each manifest applied. */
+  /**
+   * Emits `job` (PeerJobEvent) after each job step, `models` after each manifest applied, and `witness`
+   * (a WitnessOutcome) after each check of the ledger's head.
+   */
   readonly events = new EventEmitter();
   private readonly client: ServiceClient;
   private readonly torrent: TorrentAdapter;
@@ -68,6 +75,7 @@ export class PeerRuntime {
   private manifest: SignedManifest | null = null;
   private loops: Promise<void>[] = [];
   private readonly unjudgeable = new Set<string>();
+  private readonly witness: HeadWitness;
 
   constructor(private readonly options: PeerRuntimeOptions) {
     this.log = options.log;
@@ -86,6 +94,7 @@ export class PeerRuntime {
       this.log,
       options.torrentPeers ?? [],
     );
+    this.witness = new HeadWitness(this.client, identity, options.serviceKey, options.dataDir, this.log);
     this.worker = new JobWorker(this.client, this.runners, new PendingVerdicts(options.dataDir), this.log);
   }
 
@@ -110,6 +119,8 @@ export class PeerRuntime {
       this.every(this.options.heartbeatIntervalMs ?? 60_000, () => this.heartbeat()),
       this.every(this.options.manifestIntervalMs ?? 300_000, () => this.applyManifest(false)),
     ];
+    const witnessMs = this.options.witnessIntervalMs ?? 60_000;
+    if (witnessMs > 0) this.loops.push(this.every(witnessMs, () => this.witnessHead()));
   }
 
   async stop(): Promise<void> {
@@ -210,6 +221,13 @@ export class PeerRuntime {
     }
   }
 
+  /** One witness check (head-witness.ts); a refusal is logged there with its code, never co-signed. */
+  async witnessHead(): Promise<WitnessOutcome> {
+    const outcome = await this.witness.check();
+    this.events.emit('witness', outcome);
+    return outcome;
+  }
+
   private async heartbeat(): Promise<void> {
     await this.client.heartbeat(this.runners.held());
   }
@@ -253,7 +271,7 @@ export class PeerRuntime {
     return progressed;
   }
 
-  private async every(intervalMs: number, task: () => Promise<void>): Promise<void> {
+  private async every(intervalMs: number, task: () => Promise<unknown>): Promise<void> {
     while (!this.stopping.signal.aborted) {
       try {
         await sleep(intervalMs, undefined, { signal: this.stopping.signal });

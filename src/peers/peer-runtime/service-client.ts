@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Balance, LedgerEntry } from '../../protocol/ledger-entry';
 import type { Verdict } from '../../protocol/peer-protocol';
+import type { SignedTreeHead, TreeHead } from '../../protocol/tree-head';
 import { NONCE_BYTES, signedHeaders } from '../../protocol/peer-protocol';
 import type { EvidenceDto, PeerDto, PendingJobDto } from '../peers.dto';
 import type { HttpResponse } from './http-transport';
@@ -92,6 +93,22 @@ export class ServiceClient {
     amount: number,
   ): Promise<{ entry: LedgerEntry; balance: Balance }> {
     return this.signed('POST', `/api/v1/peers/me/${action}`, { amount });
+  }
+
+  /** Sends this peer's co-signature of a head it checked; answers how many witnesses co-signed it. */
+  cosign(cosignature: TreeHead & { signature: string }): Promise<{ size: number; witnesses: number }> {
+    return this.signed('POST', '/api/v1/peers/me/cosignatures', cosignature);
+  }
+
+  /** The service's current signed head, unchecked: the caller verifies it. */
+  ledgerHead(): Promise<SignedTreeHead> {
+    return this.send({ url: this.url('/api/v1/ledger/head'), method: 'GET', headers: {} });
+  }
+
+  /** A consistency proof between two sizes, hex hashes, unchecked. */
+  async consistency(first: number, second: number): Promise<string[]> {
+    const url = this.url(`/api/v1/ledger/proof/consistency?first=${first}&second=${second}`);
+    return (await this.send<{ proof: string[] }>({ url, method: 'GET', headers: {} })).proof;
   }
 
   async peers(): Promise<PeerDto[]> {

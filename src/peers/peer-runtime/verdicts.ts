@@ -3,13 +3,11 @@
  * does not hold, malformed evidence) gets no verdict: it is better to miss a deadline, and be replaced,
  * than to commit to a guess.
  */
-import { randomInt } from 'node:crypto';
 import {
-  AUDIT_SAMPLE_SIZE,
   INFERENCE_AUDIT_KIND,
+  auditIndices,
   auditInference,
   inferenceAuditEvidenceSchema,
-  sampleIndices,
 } from '../../protocol/inference-audit';
 import type { Verdict } from '../../protocol/peer-protocol';
 import type { EvidenceDto } from '../peers.dto';
@@ -24,8 +22,9 @@ export async function judge(job: EvidenceDto, runners: ModelRunners): Promise<Ju
   const evidence = parsed.data;
   if (!runners.holds(evidence.modelSha256)) return { skip: `model ${evidence.modelSha256} is not held here` };
   const runner = runners.runner(evidence.modelSha256, evidence.inputName, evidence.inputShape);
-  // The peer's own random sample: nobody can predict which outputs a peer will check.
-  const indices = sampleIndices(evidence.count, AUDIT_SAMPLE_SIZE, randomInt);
+  // The committee's common sample, from the job id and the tree head the job was pinned to: honest members
+  // check the same outputs and reach the same score.
+  const indices = auditIndices(job.id, evidence);
   const outcome = await auditInference(evidence, runner, indices);
   const verdict: Verdict = { score: outcome.score, models: [evidence.modelSha256] };
   if (outcome.reasons.length > 0) verdict.reasons = outcome.reasons;
