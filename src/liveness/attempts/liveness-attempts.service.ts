@@ -144,7 +144,10 @@ export class LivenessAttemptsService {
     const last = step.index === plan.length - 1;
     if (failed || last) {
       const verdict = attemptVerdict(state, await this.threshold(challenge));
-      await this.end(attempt, attempt.nextStep, 'analysing', verdict);
+      await this.end(attempt, attempt.nextStep, 'analysing', verdict, {
+        lastFrame: structure.frames[structure.frames.length - 1].i,
+        jpegBytes: attempt.jpegBytes + structure.bytes,
+      });
       this.metrics.recordLivenessVerdict(verdict.passed, verdict.reasons);
       return {
         attempt: attempt.id,
@@ -202,10 +205,13 @@ export class LivenessAttemptsService {
     step: number,
     from: 'running' | 'analysing',
     verdict: Pick<AttemptVerdict, 'passed' | 'score' | 'reasons'>,
+    progress: Pick<LivenessAttemptEntity, 'lastFrame' | 'jpegBytes'> = attempt,
   ): Promise<void> {
     await this.attempts.update(
       { id: attempt.id, status: from, nextStep: step },
       {
+        lastFrame: progress.lastFrame,
+        jpegBytes: progress.jpegBytes,
         status: verdict.passed ? 'passed' : 'failed',
         score: verdict.score,
         reasons: verdict.reasons,
