@@ -121,11 +121,19 @@ export class LivenessClient {
 
   private async post(challengeId: string, body: unknown): Promise<StepAnswer> {
     const url = new URL(`/api/v1/challenges/${encodeURIComponent(challengeId)}/liveness`, this.options.baseUrl);
-    const response = await this.fetch(url, {
+    const init = {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...this.options.headers },
       body: JSON.stringify(body),
-    });
+    };
+    let response: Response;
+    try {
+      response = await this.fetch(url, init);
+    } catch {
+      // A kept-alive socket the service closed meanwhile fails before any answer: the request never arrived,
+      // so it is sent once more on a new connection. A second failure is the caller's.
+      response = await this.fetch(url, init);
+    }
     const text = await response.text();
     const json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
     if (!response.ok) {
