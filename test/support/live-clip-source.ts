@@ -1,7 +1,8 @@
 /**
- * A FrameSource of real frames of a live person (test/fixtures/live-faces, CC BY 4.0): a GRID clip cut the
- * way the widget cuts frames (a square about the face, scaled to FRAME_LIMITS.side) and played back at a
- * fixed rate for each revealed step. It follows no prompt and shows no flash: the flow is what it tests.
+ * A FrameSource of real frames of a live person (test/fixtures/live-faces, CC BY 4.0): every third frame of
+ * a GRID clip (120 ms apart), cut the way the widget cuts frames (a square about the face, scaled to
+ * FRAME_LIMITS.side) and played forwards then backwards, so the motion never jumps. It follows no prompt
+ * and shows no flash: the flow is what it tests.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -36,10 +37,17 @@ export class LiveClipSource implements FrameSource {
     });
   }
 
+  /** The k-th frame played: 0, 1, …, last, last − 1, …, 1, 0, 1, … */
+  frameAt(k: number): Uint8Array {
+    const period = 2 * (this.frames.length - 1);
+    const phase = k % period;
+    return this.frames[phase < this.frames.length ? phase : period - phase];
+  }
+
   capture(step: PlanStep): Promise<CapturedFrame[]> {
     const out: CapturedFrame[] = [];
     for (let t = 0, k = 0; t <= step.durationMs; t += this.gapMs, k++) {
-      out.push({ t, jpeg: this.frames[k % this.frames.length] });
+      out.push({ t, jpeg: this.frameAt(k) });
     }
     return Promise.resolve(out);
   }

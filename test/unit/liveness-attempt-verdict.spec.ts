@@ -82,7 +82,7 @@ describe('checkPrompt', () => {
 
   it('passes each action seen in the window, from the rest position', () => {
     expect(checkPrompt('turn-left', take([{}, {}, {}, { yaw: 20 }, { yaw: 25 }]), rest).status).toBe('pass');
-    expect(checkPrompt('turn-right', take([{}, {}, {}, { yaw: -18 }]), rest).status).toBe('pass');
+    expect(checkPrompt('turn-right', take([{}, {}, {}, { yaw: -22 }]), rest).status).toBe('pass');
     expect(checkPrompt('look-up', take([{}, {}, {}, { pitch: 12 }]), rest).status).toBe('pass');
     expect(checkPrompt('blink', take([{}, {}, {}, { eyeOpenness: 0.1 }, {}]), rest).status).toBe('pass');
     expect(checkPrompt('smile', take([{}, {}, {}, { smile: 1.8 }]), rest).status).toBe('pass');

@@ -5,14 +5,15 @@
 import type { CheckResult } from '../check-result';
 import { clamp01 } from '../check-result';
 import type { AnalysedFrame } from './face-analyzer';
+import { SAME_PERSON_BELOW } from './server-face-analyzer';
 
 /** Share of a step's frames that must show exactly one face. */
 export const FACE_PRESENT_MIN_SHARE = 0.9;
 /**
- * Least cosine similarity between a step's descriptors and the rest step's (L2-normalised descriptors).
- * A first value, to be tuned with the engine's descriptor on the live recordings.
+ * Least cosine similarity between a step's descriptors and the rest step's: the engine's Euclidean
+ * SAME_PERSON_BELOW on L2-normalised descriptors (|a − b|² = 2 − 2 cos).
  */
-export const IDENTITY_MIN_SIMILARITY = 0.6;
+export const IDENTITY_MIN_SIMILARITY = 1 - (SAME_PERSON_BELOW * SAME_PERSON_BELOW) / 2;
 
 export function checkFacePresent(frames: readonly AnalysedFrame[]): CheckResult {
   if (frames.length === 0) return { score: 0, status: 'fail', reasons: ['face-not-present'] };

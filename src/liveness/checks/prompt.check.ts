@@ -6,20 +6,27 @@ import type { PromptAction } from '../../protocol/liveness-plan';
 import type { FaceMeasures } from '../analysis/face-analyzer';
 import type { CheckResult } from '../check-result';
 import { clamp01 } from '../check-result';
+import { EYES_CLOSED_RATIO } from '../analysis/eye-measures';
+import {
+  LOOK_UP_MIN_DEGREES,
+  MOUTH_OPEN_ABOVE,
+  SMILE_RATIO_ABOVE_REST,
+  TURN_MIN_DEGREES,
+} from '../analysis/mesh-measures';
 
 /**
- * How far from the baseline each action must go (degrees for movements; the engine's scales for
- * expressions, see FaceMeasures). Conservative first values, to be tuned on the live recordings.
+ * How far from the baseline each action must go: the engine's thresholds (docs/liveness-analysis.md),
+ * each taken against the visitor's own rest step.
  */
 export const PROMPT_THRESHOLDS = {
-  turnDegrees: 15,
-  lookUpDegrees: 10,
+  turnDegrees: TURN_MIN_DEGREES,
+  lookUpDegrees: LOOK_UP_MIN_DEGREES,
   /** Eye openness at most this fraction of the baseline's. */
-  blinkRatio: 0.6,
+  blinkRatio: EYES_CLOSED_RATIO,
   /** Smile measure at least this multiple of the baseline's. */
-  smileRatio: 1.1,
-  /** Mouth openness at least this much above the baseline. */
-  mouthOpenDelta: 0.2,
+  smileRatio: SMILE_RATIO_ABOVE_REST,
+  /** Mouth openness at least this much above the baseline (rest reads ≤ 0.12, open above 0.18). */
+  mouthOpenDelta: MOUTH_OPEN_ABOVE - 0.12,
 } as const;
 
 /** A visitor reads the prompt before acting: frames before this (ms into the step) must still be at rest. */
