@@ -31,17 +31,17 @@ export const FLASH_THRESHOLDS = {
   onsetMinMs: 25,
   onsetMaxMs: 450,
   /** Share of the skin's frame-to-frame variance that the revealed sequence must explain. */
-  minFit: 0.6,
+  minFit: 0.75,
   /** Least relative change of linear skin light (mean of the lit channels' gains). */
   minResponse: 0.02,
   /** Skin variation (relative) above which a poor fit means "something flashed, not this sequence". */
-  orderVariation: 0.015,
+  orderVariation: 0.03,
   /** Own-channel gain over cross-channel gain, each lit channel of the skin. */
   minDirection: 1.5,
   /** Ring gain over skin gain: below it, the light stopped at the face outline. */
   minRing: 0.12,
   /** Far background gain over skin gain: above it, the whole frame was tinted. */
-  maxFar: 0.4,
+  maxFar: 0.3,
   /** Relative gain of the face's dark quantile over its bright one: above it, the tint was added. */
   maxAlbedoRatio: 1.5,
 } as const;
