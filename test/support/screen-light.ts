@@ -92,7 +92,7 @@ export const DEFAULT_LIGHT: LightOptions = {
 };
 
 /** Deterministic PRNG (mulberry32) and a Gaussian from it. */
-export function prng(seed: number): { next: () => number; gauss: () => number } {
+export function prng(seed: number): { next: () => number; gauss: () => number; noise: () => number } {
   let a = seed >>> 0;
   const next = () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -102,7 +102,11 @@ export function prng(seed: number): { next: () => number; gauss: () => number } 
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   const gauss = () => Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next());
-  return { next, gauss };
+  // Sensor noise draws from a table of Gaussians at a random offset per frame: a draw per pixel is too slow.
+  const table = Float32Array.from({ length: 1 << 16 }, gauss);
+  let offset = 0;
+  const noise = () => table[(offset = (offset + 7919) & 0xffff)];
+  return { next, gauss, noise };
 }
 
 /** Capture times of a step: the first within 50 ms, then 1000/fps ± jitter, through the step's end. */
@@ -160,7 +164,20 @@ function faceMask(image: RgbImage, box: { x: number; y: number; w: number; h: nu
   return m;
 }
 
-const linearToSrgb = (v: number) => 255 * (v <= 0.0031308 ? 12.92 * v : 1.055 * v ** (1 / 2.4) - 0.055);
+/** Linear light → sRGB level (fractional), through a fine table: a power per channel per pixel is too slow. */
+const LINEAR_STEPS = 1 << 14;
+const TO_SRGB = Float32Array.from({ length: LINEAR_STEPS + 1 }, (_, i) => {
+  const v = i / LINEAR_STEPS;
+  return 255 * (v <= 0.0031308 ? 12.92 * v : 1.055 * v ** (1 / 2.4) - 0.055);
+});
+const linearToSrgb = (v: number) => (v >= 1 ? 255 + (v - 1) * 255 : TO_SRGB[Math.round(Math.max(0, v) * LINEAR_STEPS)]);
+const weightCache = new WeakMap<RgbImage, Float32Array>();
+const maskCache = new WeakMap<RgbImage, Float32Array>();
+const cached = (cache: WeakMap<RgbImage, Float32Array>, image: RgbImage, make: () => Float32Array) => {
+  let value = cache.get(image);
+  if (!value) cache.set(image, (value = make()));
+  return value;
+};
 
 /**
  * The frames a client would send for `step`, lit as `options.light` says. `schedule` is the step whose colours
@@ -188,7 +205,10 @@ export function simulateFlashStep(
     adapted += (brightening - adapted) * (1 - Math.exp(-(t - lastT) / 400));
     lastT = t;
     const exposure = 1 / (1 + o.autoExposure * adapted);
-    const weights = o.light === 'screen' ? depthWeights(image, face.box) : faceMask(image, face.box);
+    const weights =
+      o.light === 'screen'
+        ? cached(weightCache, image, () => depthWeights(image, face.box))
+        : cached(maskCache, image, () => faceMask(image, face.box));
     const out = new Uint8Array(image.data.length);
     for (let p = 0; p < weights.length; p++) {
       for (let c = 0; c < 3; c++) {
@@ -213,7 +233,7 @@ export function simulateFlashStep(
           default:
             s = v;
         }
-        out[p * 3 + c] = Math.max(0, Math.min(255, Math.round(s + o.noise * rng.gauss())));
+        out[p * 3 + c] = Math.max(0, Math.min(255, Math.round(s + o.noise * rng.noise())));
       }
     }
     const lit = jpeg.decode(jpeg.encode({ width: image.width, height: image.height, data: out }, o.jpegQuality));

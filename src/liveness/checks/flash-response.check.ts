@@ -31,17 +31,17 @@ export const FLASH_THRESHOLDS = {
   onsetMinMs: 25,
   onsetMaxMs: 450,
   /** Share of the skin's frame-to-frame variance that the revealed sequence must explain. */
-  minFit: 0.6,
+  minFit: 0.75,
   /** Least relative change of linear skin light (mean of the lit channels' gains). */
   minResponse: 0.02,
   /** Skin variation (relative) above which a poor fit means "something flashed, not this sequence". */
-  orderVariation: 0.015,
+  orderVariation: 0.03,
   /** Own-channel gain over cross-channel gain, each lit channel of the skin. */
   minDirection: 1.5,
   /** Ring gain over skin gain: below it, the light stopped at the face outline. */
   minRing: 0.12,
   /** Far background gain over skin gain: above it, the whole frame was tinted. */
-  maxFar: 0.4,
+  maxFar: 0.3,
   /** Relative gain of the face's dark quantile over its bright one: above it, the tint was added. */
   maxAlbedoRatio: 1.5,
 } as const;
@@ -64,9 +64,11 @@ export interface FlashMeasurement {
   variation: number;
   /** Channels the sequence both lit and left unlit over the frames (the ones gains are read on). */
   channels: number[];
-  /** Mean relative gain over those channels per region. */
+  /** Relative gain of the skin (weighted over those channels). */
   skin: number;
+  /** The ring's gain beyond the far background's, over the skin's beyond it (the background cancels exposure). */
   ring: number;
+  /** The far background's gain over the skin's; null when the face fills the crop. */
   far: number | null;
   /** Least own/cross ratio over the lit channels of the skin. */
   direction: number;
@@ -176,9 +178,19 @@ function fitRegion(values: readonly (readonly number[])[], e: readonly number[][
 
 const explained = (fit: RegionFit) => (fit.sst <= 0 ? 0 : 1 - fit.sse / fit.sst);
 
-/** Mean relative gain (own response over unlit level) over `channels`. */
-const gain = (fit: RegionFit, channels: readonly number[]) =>
-  channels.reduce((s, c) => s + fit.own[c] / Math.max(fit.base[c], 1e-4), 0) / Math.max(1, channels.length);
+/**
+ * Relative gain (own response over unlit level) over `channels`, each weighted by how much the sequence varied
+ * it: a channel lit in one short flash says less than one lit in four.
+ */
+function gain(fit: RegionFit, channels: readonly number[], weights: readonly number[]): number {
+  let sum = 0;
+  let total = 0;
+  for (const c of channels) {
+    sum += (weights[c] * fit.own[c]) / Math.max(fit.base[c], 1e-4);
+    total += weights[c];
+  }
+  return total > 0 ? sum / total : 0;
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -210,6 +222,10 @@ export function measureFlashResponse(frames: readonly AnalysedFrame[], step: Fla
   const onsetMs = (Math.min(...plateau) + Math.max(...plateau)) / 2;
   const e = expected(windows, series.t, onsetMs, th.exposureMs);
   const channels = [0, 1, 2].filter((c) => e.some((x) => x[c] > 0.5) && e.some((x) => x[c] < 0.5));
+  const weights = [0, 1, 2].map((c) => {
+    const mean = e.reduce((s, x) => s + x[c], 0) / e.length;
+    return e.reduce((s, x) => s + (x[c] - mean) ** 2, 0) / e.length;
+  });
 
   const skinFit = fitRegion(skin, e);
   const ringFit = fitRegion(
@@ -232,7 +248,7 @@ export function measureFlashResponse(frames: readonly AnalysedFrame[], step: Fla
     series.colour.map((f) => f.high),
     e,
   );
-  const skinGain = gain(skinFit, channels);
+  const skinGain = gain(skinFit, channels, weights);
   const variation =
     [0, 1, 2].reduce((s, c) => {
       const values = skin.map((x) => x[c]);
@@ -244,7 +260,15 @@ export function measureFlashResponse(frames: readonly AnalysedFrame[], step: Fla
     ? Math.min(...channels.map((c) => skinFit.own[c] / Math.max(Math.abs(skinFit.cross[c]), 1e-4)))
     : 0;
   const safe = Math.abs(skinGain) < 1e-6 ? 1e-6 : skinGain;
-  const highGain = gain(highFit, channels);
+  const ringGain = gain(ringFit, channels, weights);
+  const farGain = farFit ? gain(farFit, channels, weights) : null;
+  // Auto-exposure scales every region alike: the far background's (small, often negative) gain measures it,
+  // so the ring is judged on what it gains beyond the background, against what the skin gains beyond it.
+  const beyond = (value: number) =>
+    farGain === null
+      ? value / safe
+      : (value - farGain) / (Math.abs(skinGain - farGain) < 1e-6 ? 1e-6 : skinGain - farGain);
+  const highGain = gain(highFit, channels, weights);
   return {
     frames: series.t.length,
     onsetMs,
@@ -252,10 +276,10 @@ export function measureFlashResponse(frames: readonly AnalysedFrame[], step: Fla
     variation,
     channels,
     skin: skinGain,
-    ring: gain(ringFit, channels) / safe,
-    far: farFit ? gain(farFit, channels) / safe : null,
+    ring: beyond(ringGain),
+    far: farGain === null ? null : farGain / safe,
     direction,
-    albedoRatio: gain(lowFit, channels) / (Math.abs(highGain) < 1e-6 ? 1e-6 : highGain),
+    albedoRatio: gain(lowFit, channels, weights) / (Math.abs(highGain) < 1e-6 ? 1e-6 : highGain),
   };
 }
 
