@@ -1,0 +1,181 @@
+/**
+ * The capture's loops over video frames: the guidance until the face has been steady in the oval, then one
+ * attempt of liveness v2, step by step as the service reveals them (docs/liveness-v2-plan.md). Each step is
+ * shown on its own clock (ms since its reveal arrived), its frames are cropped, encoded and MACed while it
+ * plays, and handed in when it ends; the answer reveals the next step, until `done`.
+ *
+ * The landmarker's results drive the guidance and where the crop is cut, nothing else: the service measures
+ * poses and expressions in the pixels itself.
+ */
+import type { LivenessHint } from '../../../src/protocol/challenge-wire';
+import type { FaceBox } from '../../../src/protocol/liveness';
+import type { FlashStep, PlanStep } from '../../../src/protocol/liveness-plan';
+import { FRAME_LIMITS, flashWindows } from '../../../src/protocol/liveness-plan';
+import type { GuidanceHint } from '../liveness-contract';
+import { LivenessCaptureError } from '../liveness-contract';
+import type { AttemptClient, WireFrame } from './attempt-client';
+import type { FrameGrabber } from './frame-grabber';
+import { frameMac, importStepKey, toBase64 } from './frame-mac';
+import { landmarkBox } from './frame-summary';
+import { SteadyGate, decideGuidance } from './guidance';
+import type { FaceTracker } from './landmarker';
+import type { LivenessOverlay } from './overlay';
+
+/** One frame every 100 ms: FRAME_LIMITS.targetFps. */
+export const FRAME_INTERVAL_MS = 1000 / FRAME_LIMITS.targetFps;
+
+/**
+ * During a step the face is detected only this often. A detection blocks the main thread for 30–150 ms on
+ * a slow device; run on every animation frame it would stretch the gaps between frames past the plan's
+ * 250 ms and delay each flash colour's paint. The crop (four face sides) has room for the head's movement
+ * in between, and the guidance's hints do not need more.
+ */
+const STEP_DETECT_INTERVAL_MS = 250;
+
+export interface CaptureSession {
+  video: HTMLVideoElement;
+  tracker: FaceTracker;
+  grabber: FrameGrabber;
+  overlay: LivenessOverlay;
+  signal: AbortSignal;
+}
+
+/** Resolves with the face's box once the face has been `ok` for the guidance's steady time. */
+export async function runGuidance(session: CaptureSession): Promise<FaceBox> {
+  const gate = new SteadyGate();
+  for (;;) {
+    const now = await animationFrame(session.signal);
+    const boxes = faceBoxes(session, now);
+    const luma = boxes.length === 1 ? session.grabber.faceLuma(boxes[0]) : null;
+    const hint = decideGuidance(boxes, luma);
+    session.overlay.showGuidance(hint);
+    if (gate.update(hint, now)) return boxes[0];
+  }
+}
+
+export interface AttemptResult {
+  attempt: string;
+  passed: boolean;
+  hints: LivenessHint[];
+}
+
+/** One attempt: starts it, plays every revealed step and hands in its frames, until the service says `done`. */
+export async function runAttempt(
+  session: CaptureSession,
+  client: AttemptClient,
+  face: FaceBox,
+): Promise<AttemptResult> {
+  session.grabber.resetBudget();
+  let answer = await client.start(session.signal);
+  let revealedAt = performance.now();
+  const tracking = { face, nextIndex: 0 };
+  while (answer.step.kind !== 'done') {
+    const step = answer.step;
+    const frames = await playStep(session, step, revealedAt, answer.attempt, tracking);
+    session.overlay.showStep(null);
+    answer = await client.submit(answer.attempt, step.index, frames, session.signal);
+    revealedAt = performance.now();
+  }
+  session.overlay.showStep(null);
+  return { attempt: answer.attempt, passed: answer.verdict?.passed === true, hints: answer.verdict?.hints ?? [] };
+}
+
+/**
+ * Shows `step` for its duration and captures its frames at ~10 per second. `tracking` carries the face's
+ * latest box and the next frame index across steps (indices rise across the whole attempt).
+ */
+export async function playStep(
+  session: CaptureSession,
+  step: PlanStep & { key: string },
+  revealedAt: number,
+  attempt: string,
+  tracking: { face: FaceBox; nextIndex: number },
+): Promise<WireFrame[]> {
+  const { overlay, grabber, signal } = session;
+  const keying = importStepKey(step.key);
+  const pending: Promise<WireFrame | null>[] = [];
+  let lastT = -Infinity;
+  let lastDetect = -Infinity;
+  overlay.showStep(step.kind);
+  if (step.kind === 'prompt') overlay.showPrompt(step.action);
+  const capture = (t: number) => {
+    const canvas = grabber.grab(tracking.face);
+    const i = tracking.nextIndex++;
+    pending.push(sealFrame(grabber, canvas, keying, { attempt, step: step.index, i, t }));
+    lastT = t;
+  };
+  for (;;) {
+    const now = await animationFrame(signal);
+    // The frame first, before the slower detection: its time is when the video frame was read.
+    const t = Math.round(performance.now() - revealedAt);
+    if (now - revealedAt > step.durationMs) {
+      // A late animation frame (a stalled device) still gives the step its frame near the end.
+      if (lastT < step.durationMs - FRAME_INTERVAL_MS && t - lastT >= FRAME_LIMITS.minGapMs) {
+        if (t <= step.durationMs + FRAME_LIMITS.overrunMs) capture(t);
+      }
+      break;
+    }
+    if (step.kind === 'flashes') overlay.showFlash(flashAt(step, now - revealedAt));
+    if (t - lastT >= FRAME_INTERVAL_MS - 8) capture(t);
+    if (now - lastDetect >= STEP_DETECT_INTERVAL_MS) {
+      lastDetect = now;
+      const boxes = faceBoxes(session, now);
+      if (boxes.length === 1) tracking.face = boxes[0];
+      overlay.showStepGuidance(stepHint(decideGuidance(boxes, null)));
+    }
+  }
+  overlay.showFlash(null);
+  overlay.showStepGuidance(null);
+  const frames = (await Promise.all(pending)).filter((frame): frame is WireFrame => frame !== null);
+  if (frames.length === 0) throw new LivenessCaptureError('face-lost');
+  return frames;
+}
+
+async function sealFrame(
+  grabber: FrameGrabber,
+  canvas: HTMLCanvasElement,
+  keying: Promise<CryptoKey>,
+  at: { attempt: string; step: number; i: number; t: number },
+): Promise<WireFrame | null> {
+  const jpeg = await grabber.encode(canvas);
+  if (!jpeg) return null;
+  const mac = await frameMac(await keying, { ...at, jpeg });
+  return { i: at.i, t: at.t, jpeg: toBase64(jpeg), mac };
+}
+
+/** The colour lit at `t` on the step's clock: unlit for leadMs, the colours back to back, unlit after. */
+export function flashAt(step: FlashStep, t: number): readonly [number, number, number] | null {
+  const lit = flashWindows(step).findIndex((window) => t >= window.start && t < window.end);
+  return lit >= 0 ? step.flashes[lit].rgb : null;
+}
+
+/** During a step only what the visitor can fix is said: a turned head is off-centre on purpose. */
+function stepHint(hint: GuidanceHint): GuidanceHint | null {
+  return hint === 'no-face' || hint === 'several-faces' || hint === 'too-far' || hint === 'too-close' ? hint : null;
+}
+
+function faceBoxes(session: CaptureSession, now: number): FaceBox[] {
+  return session.tracker
+    .detect(session.video, now)
+    .map((face) => landmarkBox(face.landmarks))
+    .filter((box): box is FaceBox => box !== null);
+}
+
+/** The next animation frame's time (performance.now() clock); rejects with `capture-cancelled` on abort. */
+function animationFrame(signal: AbortSignal): Promise<number> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(new LivenessCaptureError('capture-cancelled'));
+      return;
+    }
+    const onAbort = () => {
+      cancelAnimationFrame(id);
+      reject(new LivenessCaptureError('capture-cancelled'));
+    };
+    const id = requestAnimationFrame((now) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(now);
+    });
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
