@@ -8,7 +8,7 @@
  * It also forwards `GET /widget/*` to the real service, so the chunk loads MediaPipe from its serviceBase
  * as it would in production (the responder is that serviceBase).
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LivenessHint } from '../../src/protocol/challenge-wire';
@@ -90,7 +90,7 @@ export class ConformanceResponder {
     if (body.attempt === undefined) {
       const seed = randomBytes(16).toString('hex');
       const attempt: RecordedAttempt = {
-        id: randomBytes(12).toString('base64url'),
+        id: randomUUID(),
         plan: deriveAttemptPlan(seed),
         steps: [],
         passed: null,

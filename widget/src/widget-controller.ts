@@ -169,10 +169,12 @@ export class WidgetController {
       return solved;
     });
     if (!liveness) return { outputs: (await solving).outputs };
-    const capturing = this.capture(challenge.id, attemptsOffer(liveness), signal, current).then((proof) => {
-      if (current()) this.apply({ type: 'evidence-ready' });
-      return proof;
-    });
+    const capturing = this.capture(challenge.id, { maxAttempts: liveness.maxAttempts }, signal, current).then(
+      (proof) => {
+        if (current()) this.apply({ type: 'evidence-ready' });
+        return proof;
+      },
+    );
     const [solved, proof] = await Promise.all([solving, capturing]);
     return { outputs: solved.outputs, liveness: proof };
   }
@@ -302,12 +304,6 @@ export class WidgetController {
 /** An error's code, with its hints and the fallback offer only where it has them. */
 function errorDetail({ code, hints, fallback }: ErrorState): Record<string, unknown> {
   return { code, ...(hints && { hints }), ...(fallback && { fallback }) };
-}
-
-/** What the challenge says of its attempts (liveness v2's `{version, fallback, maxAttempts}`). */
-function attemptsOffer(liveness: object): LivenessAttemptsOffer {
-  const maxAttempts = 'maxAttempts' in liveness ? Number(liveness.maxAttempts) : NaN;
-  return Number.isInteger(maxAttempts) && maxAttempts > 0 ? { maxAttempts } : {};
 }
 
 /** A LivenessServiceError of the chunk, by shape (the chunk has its own copy of the class). */

@@ -35,8 +35,19 @@ export class AttemptClient {
     return this.post({}, signal);
   }
 
-  submit(attempt: string, step: number, frames: WireFrame[], signal: AbortSignal): Promise<StepAnswer> {
-    return this.post({ attempt, step, frames }, signal);
+  async submit(attempt: string, step: number, frames: WireFrame[], signal: AbortSignal): Promise<StepAnswer> {
+    try {
+      return await this.post({ attempt, step, frames }, signal);
+    } catch (error) {
+      // Frames the structure check refused (a stalled tab's gap, a late post) end the attempt, not the check:
+      // a failed attempt, which Retry may follow while the challenge allows more.
+      if (!(error instanceof AttemptEnded)) throw error;
+      return {
+        attempt,
+        step: { index: step + 1, kind: 'done' },
+        verdict: { passed: false, hints: ['evidence-invalid'] },
+      };
+    }
   }
 
   private async post(body: unknown, signal: AbortSignal): Promise<StepAnswer> {
@@ -57,11 +68,16 @@ export class AttemptClient {
     const payload = (await response.json().catch(() => null)) as Record<string, unknown> | null;
     if (!response.ok) {
       const code = typeof payload?.code === 'string' ? payload.code : 'network-error';
+      if ((payload?.details as { attemptEnded?: unknown } | undefined)?.attemptEnded === true)
+        throw new AttemptEnded(code);
       throw new LivenessServiceError(code, knownHints(payload?.hints));
     }
     return parseAnswer(payload);
   }
 }
+
+/** The service refused a step's frames and ended the attempt (`details.attemptEnded`). */
+class AttemptEnded extends Error {}
 
 /** The answer's shape, checked before the chunk acts on it; anything else is a `network-error`. */
 export function parseAnswer(payload: Record<string, unknown> | null): StepAnswer {

@@ -14,7 +14,7 @@ import { FaceTracker } from './landmarker';
 import type { OverlayPhase } from './overlay';
 import { LivenessOverlay } from './overlay';
 import { overlayTextsFor } from './overlay-texts';
-import { runAttempt, runGuidance } from './step-player';
+import { DetectionCost, runAttempt, runGuidance } from './step-player';
 
 export { LivenessCaptureError, LivenessServiceError };
 
@@ -47,7 +47,8 @@ export const runLiveness: RunLiveness = async (options) => {
     stream = await untilAborted(openCamera(), cancel.signal, stopCamera);
     await untilAborted(attachStream(overlay.video, stream), cancel.signal);
     const tracker = await untilAborted(trackerLoading, cancel.signal);
-    const session = { video: overlay.video, tracker, grabber: new FrameGrabber(overlay.video), overlay };
+    const grabber = new FrameGrabber(overlay.video);
+    const session = { video: overlay.video, tracker, grabber, overlay, cost: new DetectionCost() };
     const client = new AttemptClient(options.serviceBase, options.challengeId);
     const maxAttempts = options.liveness.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     for (let number = 1; ; number++) {

@@ -34,9 +34,11 @@ export const FRAME_INTERVAL_MS = 1000 / FRAME_LIMITS.targetFps;
  */
 const DETECT_SLACK_MS = 60;
 const STEP_DETECT_FALLBACK_MS = 2000;
+/** A detection slower than this never runs during a step, fallback or not: it alone would break the gap limit. */
+const MAX_STEP_DETECT_MS = FRAME_LIMITS.maxGapMs - 100;
 
-/** A running estimate of how long a detection blocks the main thread, ms. */
-class DetectionCost {
+/** A running estimate of how long a detection blocks the main thread, ms; the guidance's runs seed it. */
+export class DetectionCost {
   private estimate = 60;
 
   measure<T>(run: () => T): T {
@@ -52,6 +54,11 @@ class DetectionCost {
   fits(sinceFrame: number): boolean {
     return sinceFrame + this.estimate <= FRAME_INTERVAL_MS + DETECT_SLACK_MS;
   }
+
+  /** Whether the overdue detection (none for STEP_DETECT_FALLBACK_MS) may run at all. */
+  affordable(): boolean {
+    return this.estimate <= MAX_STEP_DETECT_MS;
+  }
 }
 
 export interface CaptureSession {
@@ -60,6 +67,8 @@ export interface CaptureSession {
   grabber: FrameGrabber;
   overlay: LivenessOverlay;
   signal: AbortSignal;
+  /** How long detections take on this device, measured in the guidance and during steps. */
+  cost: DetectionCost;
 }
 
 /** Resolves with the face's box once the face has been `ok` for the guidance's steady time. */
@@ -67,7 +76,7 @@ export async function runGuidance(session: CaptureSession): Promise<FaceBox> {
   const gate = new SteadyGate();
   for (;;) {
     const now = await animationFrame(session.signal);
-    const boxes = faceBoxes(session, now);
+    const boxes = session.cost.measure(() => faceBoxes(session, now));
     const luma = boxes.length === 1 ? session.grabber.faceLuma(boxes[0]) : null;
     const hint = decideGuidance(boxes, luma);
     session.overlay.showGuidance(hint);
@@ -90,7 +99,7 @@ export async function runAttempt(
   session.grabber.resetBudget();
   let answer = await client.start(session.signal);
   let revealedAt = performance.now();
-  const tracking = { face, nextIndex: 0, cost: new DetectionCost() };
+  const tracking = { face, nextIndex: 0, cost: session.cost };
   while (answer.step.kind !== 'done') {
     const step = answer.step;
     const frames = await playStep(session, step, revealedAt, answer.attempt, tracking);
@@ -141,7 +150,10 @@ export async function playStep(
     if (step.kind === 'flashes') overlay.showFlash(flashAt(step, now - revealedAt));
     // Never both in one animation frame: the detection's time then falls between two frames, not before one.
     if (t - lastT >= FRAME_INTERVAL_MS - 8) capture(t);
-    else if (tracking.cost.fits(t - lastT) || now - lastDetect >= STEP_DETECT_FALLBACK_MS) {
+    else if (
+      tracking.cost.fits(t - lastT) ||
+      (now - lastDetect >= STEP_DETECT_FALLBACK_MS && tracking.cost.affordable())
+    ) {
       lastDetect = now;
       const boxes = tracking.cost.measure(() => faceBoxes(session, now));
       if (boxes.length === 1) tracking.face = boxes[0];
