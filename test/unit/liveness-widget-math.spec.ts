@@ -42,7 +42,7 @@ describe('decideGuidance', () => {
 
 describe('crop geometry', () => {
   it('cuts FRAME_LIMITS.context face sides about the face’s centre', () => {
-    const face = { x: 0.45, y: 0.45, w: 0.08, h: 0.08 }; // 51.2×38.4 px in 640×480: the side is 51.2 px
+    const face = { x: 0.46, y: 0.46, w: 0.08, h: 0.08 }; // 51.2×38.4 px in 640×480, centred: the side is 51.2 px
     const square = cropSquare(face, 640, 480);
     expect(square.side).toBeCloseTo(51.2 * FRAME_LIMITS.context, 6);
     expect(square.x + square.side / 2).toBeCloseTo(320, 6);
