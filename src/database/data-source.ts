@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/app-config';
 import { ChallengeEntity } from '../challenges/challenge.entity';
+import { LivenessAttemptEntity } from '../liveness/attempts/liveness-attempt.entity';
 import { LedgerBalanceEntity, LedgerEntryEntity, LedgerHeadEntity, LedgerNodeEntity } from '../ledger/ledger.entities';
 import { JobAssignmentEntity, JobEntity } from '../peers/job.entity';
 import { PeerNonceEntity } from '../peers/peer-nonce.entity';
@@ -15,6 +16,7 @@ import { Ledger1764320000000 } from './migrations/1764320000000-ledger';
 import { PeersAndJobs1764330000000 } from './migrations/1764330000000-peers-and-jobs';
 import { Committees1764340000000 } from './migrations/1764340000000-committees';
 import { LivenessLevel1764350000000 } from './migrations/1764350000000-liveness-level';
+import { LivenessAttempts1764360000000 } from './migrations/1764360000000-liveness-attempts';
 
 export const ENTITIES = [
   SiteEntity,
@@ -28,6 +30,7 @@ export const ENTITIES = [
   PeerNonceEntity,
   JobEntity,
   JobAssignmentEntity,
+  LivenessAttemptEntity,
 ];
 export const MIGRATIONS = [
   SitesAndTokens1764300000000,
@@ -36,6 +39,7 @@ export const MIGRATIONS = [
   PeersAndJobs1764330000000,
   Committees1764340000000,
   LivenessLevel1764350000000,
+  LivenessAttempts1764360000000,
 ];
 
 /** TypeORM options for the configured database; migrations, never synchronize, build the schema. */

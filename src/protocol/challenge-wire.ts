@@ -14,9 +14,13 @@ export const LIVENESS_HINTS = [
 export type LivenessHint = (typeof LIVENESS_HINTS)[number];
 
 export interface LivenessChallengeDto {
-  /** The challenge's seed: the script is drawn from its own PRNG stream (docs/liveness.md). */
+  /** Liveness protocol version: 2 reveals the plan step by step during an attempt (docs/protocol.md). */
+  version: number;
+  /** Attempts the challenge allows (`POST /api/v1/challenges/:id/liveness` with `{}` starts one). */
+  maxAttempts: number;
+  /** v1 only (the widget being replaced), read by no verdict: the challenge's seed: the script is drawn from its own PRNG stream (docs/liveness.md). */
   nonce: string;
-  /** deriveLivenessScript(nonce), for convenience; the widget recomputes and compares it. */
+  /** v1 only: deriveLivenessScript(nonce). */
   script: LivenessScript;
   /** Whether a visitor without a usable camera may ask for a `compute` challenge instead. */
   fallback: boolean;

@@ -332,7 +332,7 @@ describeBrowser('liveness capture chunk in Chromium', () => {
 });
 
 function challengeFor(nonce: string): LivenessChallengeDto {
-  return { nonce, script: deriveLivenessScript(nonce), fallback: false };
+  return { version: 2, maxAttempts: 3, nonce, script: deriveLivenessScript(nonce), fallback: false };
 }
 
 function expectCropsOnSchedule(evidence: LivenessEvidence, script: LivenessScript): void {
