@@ -42,7 +42,7 @@ export function expressionMap(face: PixelRect, state: ExpressionState): InverseM
       const ey = (y - eye[1]) / (lm.eyeRy * 1.6);
       if (ex * ex + ey * ey < 1 && state.blink > 0) {
         // The lid covers the eye from the top: sample skin from above in proportion to the closure.
-        sy -= state.blink * lm.eyeRy * 2.2 * Math.sqrt(1 - ex * ex);
+        sy -= state.blink * lm.eyeRy * 1.6 * Math.sqrt(1 - ex * ex);
       }
     }
     if (pull > 0) {
@@ -87,21 +87,22 @@ function blend(image: RgbImage, x: number, y: number, rgb: readonly number[], al
 
 function lashLine(image: RgbImage, eye: [number, number], lm: FaceLandmarks, closure: number): void {
   // A closed eye shows a dark curve where the lids meet, slightly below the eye's centre.
-  const thickness = Math.max(1, lm.eyeRy * 0.35);
-  for (let dx = -lm.eyeRx; dx <= lm.eyeRx; dx += 0.5) {
-    const u = dx / lm.eyeRx;
+  const thickness = Math.max(0.75, lm.eyeRy * 0.22);
+  const half = lm.eyeRx * 0.85;
+  for (let dx = -half; dx <= half; dx += 0.5) {
+    const u = dx / half;
     const cy = eye[1] + lm.eyeRy * 0.4 * (1 - u * u);
     for (let dy = -thickness; dy <= thickness; dy += 0.5) {
-      blend(image, eye[0] + dx, cy + dy, [45, 30, 28], 0.7 * closure * (1 - Math.abs(dy) / (thickness + 1)));
+      blend(image, eye[0] + dx, cy + dy, [60, 40, 36], 0.5 * closure * (1 - Math.abs(dy) / (thickness + 1)));
     }
   }
 }
 
 function mouthGap(image: RgbImage, face: PixelRect, lm: FaceLandmarks, opening: number): void {
   const cx = (lm.mouthLeft[0] + lm.mouthRight[0]) / 2;
-  const rx = (lm.mouthLeft[0] - lm.mouthRight[0]) * 0.42;
+  const rx = (lm.mouthLeft[0] - lm.mouthRight[0]) * 0.36;
   const ry = opening * face.h * 0.055;
-  const cy = (lm.mouthLeft[1] + lm.mouthRight[1]) / 2 + ry;
+  const cy = (lm.mouthLeft[1] + lm.mouthRight[1]) / 2 + ry * 0.5;
   for (let y = Math.floor(cy - ry); y <= Math.ceil(cy + ry); y++) {
     for (let x = Math.floor(cx - rx); x <= Math.ceil(cx + rx); x++) {
       const d = ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2;

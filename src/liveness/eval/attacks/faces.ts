@@ -34,10 +34,10 @@ export interface FaceLandmarks {
 export function landmarks(face: PixelRect): FaceLandmarks {
   const at = (u: number, v: number): [number, number] => [face.x + u * face.w, face.y + v * face.h];
   return {
-    rightEye: at(0.32, 0.42),
-    leftEye: at(0.68, 0.42),
-    mouthRight: at(0.36, 0.78),
-    mouthLeft: at(0.64, 0.78),
+    rightEye: at(0.32, 0.43),
+    leftEye: at(0.68, 0.43),
+    mouthRight: at(0.36, 0.76),
+    mouthLeft: at(0.64, 0.76),
     eyeRx: face.w * 0.12,
     eyeRy: face.h * 0.045,
   };
@@ -46,7 +46,6 @@ export function landmarks(face: PixelRect): FaceLandmarks {
 /** Stills used as "the victim's photo", with UltraFace boxes (x, y, w, h in pixels). */
 export const STILLS: ReadonlyArray<{ file: string; box: [number, number, number, number] }> = [
   { file: 'faces/astronaut.jpg', box: [180, 61, 89, 114] },
-  { file: 'faces/image_T2_small.jpg', box: [214, 212, 124, 153] },
   { file: 'live-faces/grid/lbax4n/frame_060.jpg', box: [126, 66, 116, 180] },
   { file: 'live-faces/grid/lwbsza/frame_065.jpg', box: [114, 104, 103, 143] },
   { file: 'live-faces/grid/brbk7n/frame_030.jpg', box: [124, 95, 94, 164] },
