@@ -6,9 +6,12 @@ import { CryptoAdapter } from '../adapters/crypto.adapter';
 import { FileStoreAdapter } from '../adapters/file-store.adapter';
 import { JpegAdapter } from '../adapters/jpeg.adapter';
 import { OnnxAdapter } from '../adapters/onnx.adapter';
+import { TfjsAdapter } from '../adapters/tfjs.adapter';
 import type { AppConfig } from '../config/app-config';
+import { ServerFaceAnalyzer } from '../liveness/analysis/server-face-analyzer';
 import { buildDevSet } from '../liveness/eval/build-dev-set';
 import { evaluateAttacks, formatAttackReport } from '../liveness/eval/attack-eval';
+import { analyseLabelledFrames, formatFaceAnalysisReport } from '../liveness/eval/face-analysis-eval';
 import { formatPassiveReport } from '../liveness/eval/passive-report';
 import type { ScoredFrame } from '../liveness/eval/passive-samples';
 import { listSamples, scoreSample } from '../liveness/eval/passive-samples';
@@ -92,6 +95,35 @@ export function livenessCommand(config: () => AppConfig): Command {
           options.json ? `${JSON.stringify(frames)}\n` : `${formatPassiveReport(frames, settings.liveness.passive)}\n`,
         );
       } finally {
+        await onnx.release();
+      }
+    });
+  command
+    .command('eval-face-analysis')
+    .description("the server's face analysis (detect, measure, describe) against the labelled real recordings")
+    .option('--live <dir>', 'real recordings of people: folders of frame_NNN.jpg', '../shared/fixtures/live-faces')
+    .option('--step <n>', 'every n-th labelled frame', '1')
+    .action(async (options: { live: string; step: string }) => {
+      const step = Number(options.step);
+      if (!Number.isInteger(step) || step < 1)
+        throw new CliError('invalid-argument', '--step must be a whole number of at least 1');
+      if (!fs.existsSync(options.live)) throw new CliError('not-found', `${options.live} does not exist`);
+      const settings = config();
+      const registry = new ModelRegistryService(settings, new FileStoreAdapter(), new CryptoAdapter());
+      await registry.onModuleInit();
+      const onnx = new OnnxAdapter({ device: 'cpu', intraOpNumThreads: 1, workers: 1 });
+      const tfjs = new TfjsAdapter();
+      try {
+        const analyzer = await ServerFaceAnalyzer.fromRegistry(registry, onnx, tfjs);
+        const { frames, timings } = await analyseLabelledFrames(
+          analyzer,
+          new JpegAdapter(),
+          path.resolve(options.live),
+          step,
+        );
+        process.stdout.write(`${formatFaceAnalysisReport(frames, timings)}\n`);
+      } finally {
+        tfjs.release();
         await onnx.release();
       }
     });

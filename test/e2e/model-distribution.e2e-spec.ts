@@ -62,6 +62,11 @@ describe('model distribution', () => {
       'minifasnet-v2',
       'minifasnet-v1se',
       'meso4-df',
+      'yunet-s-dynamic',
+      'facemesh-468',
+      'facemesh-468-weights',
+      'face-api-recognition',
+      'face-api-recognition-weights',
     ]);
     expect(manifest.models.slice(0, 1)).toEqual([
       expect.objectContaining({

@@ -48,6 +48,13 @@ describe('models', () => {
       expect.objectContaining({ id: 'minifasnet-v2', role: 'anti-spoof', licence: 'Apache-2.0' }),
       expect.objectContaining({ id: 'minifasnet-v1se', role: 'anti-spoof', licence: 'Apache-2.0' }),
       expect.objectContaining({ id: 'meso4-df', role: 'deepfake', licence: 'Apache-2.0' }),
+      expect.objectContaining({ id: 'yunet-s-dynamic', role: 'face-analysis', licence: 'Apache-2.0' }),
+      expect.objectContaining({ id: 'facemesh-468', role: 'face-analysis', licence: 'Apache-2.0' }),
+      expect.objectContaining({ id: 'facemesh-468-weights', role: 'face-analysis-weights', licence: 'Apache-2.0' }),
+      expect.objectContaining({ id: 'iris-76', role: 'face-analysis', licence: 'Apache-2.0' }),
+      expect.objectContaining({ id: 'iris-76-weights', role: 'face-analysis-weights', licence: 'Apache-2.0' }),
+      expect.objectContaining({ id: 'face-api-recognition', role: 'face-analysis', licence: 'MIT' }),
+      expect.objectContaining({ id: 'face-api-recognition-weights', role: 'face-analysis-weights', licence: 'MIT' }),
     ]);
   });
 

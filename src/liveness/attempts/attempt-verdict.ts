@@ -59,7 +59,7 @@ export function attemptVerdict(state: AttemptState, threshold: number): AttemptV
 export function attemptHints(reasons: readonly string[]): LivenessHint[] {
   const hints = new Set<LivenessHint>();
   for (const reason of reasons) {
-    if (/^(?:face-|no-face|several-faces|identity-)/.test(reason)) hints.add('face-not-found');
+    if (/^(?:face-not-present|several-faces|identity-|frame-undecodable)/.test(reason)) hints.add('face-not-found');
     else if (/^(?:prompt-|blink-|smile-|open-mouth-|turn-|look-up-|not-at-rest)/.test(reason))
       hints.add('prompts-missed');
     else if (reason.startsWith('flash-')) hints.add('flash-not-reflected');

@@ -1,0 +1,120 @@
+// Face-analysis benchmark (npm run bench:face-analysis). Liveness v2's server analysis on 192-px widget
+// frames cut from six real people's recordings: ms per detect (YuNet), measure (face mesh + iris model) and
+// describe (face-api recognition), wall and CPU, median and p90. Baseline in the same run: the JPEG decode of
+// the same widget frame, which the server does on every frame anyway. Ends with the per-attempt cost of the
+// v2 plan (docs/liveness-v2-plan.md) in core-ms.
+import { createRequire } from 'node:module';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const dist = (file) => require(path.resolve('dist/src', file));
+const { Logger } = require('@nestjs/common');
+const { loadConfig } = dist('config/app-config.js');
+const { CryptoAdapter } = dist('adapters/crypto.adapter.js');
+const { FileStoreAdapter } = dist('adapters/file-store.adapter.js');
+const { JpegAdapter } = dist('adapters/jpeg.adapter.js');
+const { OnnxAdapter } = dist('adapters/onnx.adapter.js');
+const { TfjsAdapter } = dist('adapters/tfjs.adapter.js');
+const { ModelRegistryService } = dist('models/model-registry.service.js');
+const { ServerFaceAnalyzer } = dist('liveness/analysis/server-face-analyzer.js');
+const { widgetFrame } = dist('liveness/eval/passive-samples.js');
+
+const ROUNDS = 8;
+const FRAMES = [
+  'grid/bbaf2n/frame_000.jpg',
+  'grid/brbk7n/frame_030.jpg',
+  'grid/lbax4n/frame_060.jpg',
+  'grid/lwbsza/frame_065.jpg',
+  'intel/head-pose-face-detection-male/frame_010.jpg',
+  'intel/head-pose-face-detection-female/frame_020.jpg',
+].map((file) => path.join('test/fixtures/live-faces', file));
+
+const quantile = (values, q) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * q))];
+
+/** Wall time and CPU time of the whole process (onnxruntime's and the WebAssembly backend's threads too), ms. */
+async function timeIt(work) {
+  const cpu = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  await work();
+  const used = process.cpuUsage(cpu);
+  return { wall: Number(process.hrtime.bigint() - start) / 1e6, cpu: (used.user + used.system) / 1000 };
+}
+
+Logger.overrideLogger(['error', 'warn']);
+const registry = new ModelRegistryService(loadConfig({}), new FileStoreAdapter(), new CryptoAdapter());
+await registry.onModuleInit();
+// One onnxruntime thread and one WebAssembly thread, as the service runs them.
+const onnx = new OnnxAdapter({ device: 'cpu', intraOpNumThreads: 1, workers: 1 });
+const tfjs = new TfjsAdapter();
+const analyzer = await ServerFaceAnalyzer.fromRegistry(registry, onnx, tfjs);
+const jpeg = new JpegAdapter();
+
+// Each frame as the widget sends it: a 192-px JPEG of about four face sides.
+const samples = [];
+for (const file of FRAMES) {
+  const picture = jpeg.decode(fs.readFileSync(file));
+  const [person] = await analyzer.detect(picture);
+  if (!person) throw new Error(`no face in ${file}`);
+  const bytes = jpeg.encode(widgetFrame(jpeg, picture, person.box).image);
+  const image = jpeg.decode(bytes);
+  const [face] = await analyzer.detect(image);
+  if (!face) throw new Error(`no face in the widget frame of ${file}`);
+  samples.push({ bytes, image, face });
+}
+
+const calls = {
+  'jpeg decode (baseline)': (s) => jpeg.decode(s.bytes),
+  detect: (s) => analyzer.detect(s.image),
+  measure: (s) => analyzer.measure(s.image, s.face),
+  '  of which face mesh': (s) => analyzer.mesh(s.image, s.face),
+  describe: (s) => analyzer.describe(s.image, s.face),
+};
+// One untimed pass: the first inference of each model compiles its WebAssembly kernels.
+for (const s of samples) for (const call of Object.values(calls)) await call(s);
+
+const results = {};
+for (const [name, call] of Object.entries(calls)) {
+  const wall = [];
+  const cpu = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const s of samples) {
+      const t = await timeIt(() => call(s));
+      wall.push(t.wall);
+      cpu.push(t.cpu);
+    }
+  }
+  results[name] = { wall, cpu };
+}
+
+const base = quantile(results['jpeg decode (baseline)'].cpu, 0.5);
+const f = (v) => v.toFixed(1).padStart(7);
+console.log(
+  `face analysis on ${samples.length} real 192-px widget frames × ${ROUNDS} rounds (ms; ratio = CPU median / JPEG decode CPU median)`,
+);
+console.log('call                      wall med  wall p90   cpu med   cpu p90   ratio');
+for (const [name, { wall, cpu }] of Object.entries(results)) {
+  const med = quantile(cpu, 0.5);
+  console.log(
+    `${name.padEnd(24)} ${f(quantile(wall, 0.5))}   ${f(quantile(wall, 0.9))}   ${f(med)}   ${f(quantile(cpu, 0.9))}   ${(med / base).toFixed(1).padStart(5)}×`,
+  );
+}
+
+// The v2 plan: ~10 frames/s over 11–14 s; detect (after decode) on every frame; measure on the rest step
+// (1200 ms) and 2 or 3 prompt windows of 2500 ms; describe on 3 frames of each of the 4 or 5 steps.
+const perFrame = quantile(results['jpeg decode (baseline)'].cpu, 0.5) + quantile(results.detect.cpu, 0.5);
+const measure = quantile(results.measure.cpu, 0.5);
+const describe = quantile(results.describe.cpu, 0.5);
+for (const plan of [
+  { name: 'short attempt (11 s, 2 prompts)', frames: 110, measured: 62, described: 12 },
+  { name: 'long attempt (14 s, 3 prompts)', frames: 140, measured: 87, described: 15 },
+]) {
+  const core = plan.frames * perFrame + plan.measured * measure + plan.described * describe;
+  console.log(
+    `${plan.name}: ${plan.frames} × (decode + detect) + ${plan.measured} × measure + ${plan.described} × describe = ${core.toFixed(0)} core-ms per attempt (target ≤ 1000); ${(2000 / core).toFixed(2)} attempts/s on 2 cores`,
+  );
+}
+
+tfjs.release();
+await onnx.release();
