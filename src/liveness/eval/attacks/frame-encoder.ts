@@ -6,7 +6,7 @@ import type { RgbImage } from '../../rgb-image';
 export const FRAME_SIDE = FRAME_LIMITS.side;
 
 /** Bytes a frame should stay under so ~14 s of script at 10 frames/s fits the attempt's budget. */
-export const FRAME_BYTES_TARGET = 4000;
+export const FRAME_BYTES_TARGET = 3600;
 
 const QUALITIES = [60, 50, 40, 32, 25, 20];
 
