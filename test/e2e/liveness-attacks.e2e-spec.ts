@@ -29,7 +29,9 @@ const FAMILIES: Record<string, RegExp> = {
   identity: /^identity-mismatch/,
   deepfake: /^(?:deepfake|presentation)-/,
 };
-const NOT_RUN = /pending|not-installed|not-checked|not-measured|no-baseline|unavailable|disabled|analysis-error/;
+// "too-few-frames" counts as not run: it is what a check says when the face analysis found no faces to measure.
+const NOT_RUN =
+  /pending|not-installed|not-checked|not-measured|no-baseline|unavailable|disabled|analysis-error|too-few-frames/;
 
 export function familiesOf(reasons: readonly string[]): string[] {
   const found = new Set<string>();

@@ -83,10 +83,10 @@ describe('continuity', () => {
     expect(checkContinuity(mixed).reasons).toContain('continuity-cut');
   });
 
-  it('a reframed cut (the face jumps by half its width) fails with continuity-jump', () => {
+  it('a reframed cut (the face jumps by 0.7 of its width) fails with continuity-jump', () => {
     for (let c = 0; c < clips.length; c++) {
       const frames = simulateFlashStep(clips[c], step, { seed: c, light: 'none' });
-      const dx = Math.round(frames[0].face!.box.w * 0.5);
+      const dx = Math.round(frames[0].face!.box.w * 0.7);
       const result = checkContinuity(reframed(frames, Math.floor(frames.length / 2), dx));
       expect(result.status).toBe('fail');
       expect(result.reasons).toContain('continuity-jump');

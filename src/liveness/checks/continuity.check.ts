@@ -107,8 +107,8 @@ export function measureContinuity(frames: readonly AnalysedFrame[]): PairMeasure
   return pairs;
 }
 
-/** Each pair's worst ratio to its limit (≥ 1: a break), with the reason it would give. */
-export function pairRatios(pairs: readonly PairMeasure[]): Array<{ ratio: number; reason: string }> {
+/** Each pair's worst ratio to its limits (≥ 1: a break) and every limit it breaks. */
+export function pairRatios(pairs: readonly PairMeasure[]): Array<{ ratio: number; reasons: string[] }> {
   const th = CONTINUITY_THRESHOLDS;
   const typicalFace = median(pairs.map((p) => p.face));
   const typicalScene = median(pairs.map((p) => p.scene));
@@ -116,14 +116,13 @@ export function pairRatios(pairs: readonly PairMeasure[]): Array<{ ratio: number
   const sceneLimit = Math.min(th.sceneAbsolute, Math.max(th.sceneFloor, th.cutRelative * typicalScene));
   return pairs.map((p) => {
     const seconds = (p.to - p.from) / 1000;
-    const jump = p.jump / (th.jumpBase + th.jumpPerSecond * seconds);
-    const scale = p.scale / (th.scaleBase + th.scalePerSecond * seconds);
+    const jump = Math.max(
+      p.jump / (th.jumpBase + th.jumpPerSecond * seconds),
+      p.scale / (th.scaleBase + th.scalePerSecond * seconds),
+    );
     const cut = Math.max(p.face / faceLimit, p.scene / sceneLimit);
-    return jump >= cut && jump >= scale
-      ? { ratio: jump, reason: 'continuity-jump' }
-      : scale >= cut
-        ? { ratio: scale, reason: 'continuity-jump' }
-        : { ratio: cut, reason: 'continuity-cut' };
+    const reasons = [...(jump >= 1 ? ['continuity-jump'] : []), ...(cut >= 1 ? ['continuity-cut'] : [])];
+    return { ratio: Math.max(jump, cut), reasons };
   });
 }
 
@@ -132,7 +131,7 @@ export function checkContinuity(frames: AnalysedFrame[]): CheckResult {
   const pairs = measureContinuity(frames);
   if (pairs.length + 1 < CONTINUITY_THRESHOLDS.minFrames) return unavailable('continuity-too-few-frames');
   const ratios = pairRatios(pairs);
-  const reasons = [...new Set(ratios.filter((r) => r.ratio >= 1).map((r) => r.reason))];
+  const reasons = [...new Set(ratios.flatMap((r) => r.reasons))];
   const worst = Math.max(...ratios.map((r) => r.ratio));
   // 0.5 at the limit; 1 when nothing moved or changed.
   return { score: clamp01(1 - worst / 2), status: reasons.length ? 'fail' : 'pass', reasons };
