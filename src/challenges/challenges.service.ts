@@ -107,7 +107,7 @@ export class ChallengesService {
       expiresAt: new Date(challenge.expiresAt).toISOString(),
       score: challenge.score,
       ...(level === 'liveness'
-        ? { steps: ['liveness', 'inference'], inference: task, liveness: livenessChallenge(site, task.seed) }
+        ? { steps: ['liveness', 'inference'], inference: task, liveness: livenessChallenge(site) }
         : { steps: ['inference'], inference: task }),
     };
   }

@@ -5,7 +5,6 @@
 import { ForbiddenError } from '../common/domain-error';
 import { MAX_ATTEMPTS } from '../liveness/attempts/liveness-attempts.service';
 import type { LivenessChallengeDto } from '../protocol/challenge-wire';
-import { deriveLivenessScript } from '../protocol/liveness';
 import { LIVENESS_PLAN_VERSION } from '../protocol/liveness-plan';
 import type { SiteEntity, VerificationLevel } from '../sites/site.entity';
 
@@ -21,15 +20,12 @@ export function chooseLevel(site: SiteEntity, requested: VerificationLevel | und
 
 /**
  * What a liveness challenge tells the widget: v2 reveals the plan step by step during an attempt
- * (`POST /api/v1/challenges/:id/liveness`). `nonce` and `script` stay for the v1 widget until it is
- * replaced; no verdict reads them.
+ * (`POST /api/v1/challenges/:id/liveness`): nothing about the plan is known before an attempt starts.
  */
-export function livenessChallenge(site: SiteEntity, seed: string): LivenessChallengeDto {
+export function livenessChallenge(site: SiteEntity): LivenessChallengeDto {
   return {
     version: LIVENESS_PLAN_VERSION,
     maxAttempts: MAX_ATTEMPTS,
     fallback: site.livenessFallback,
-    nonce: seed,
-    script: deriveLivenessScript(seed),
   };
 }

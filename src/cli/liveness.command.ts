@@ -9,7 +9,6 @@ import { OnnxAdapter } from '../adapters/onnx.adapter';
 import { TfjsAdapter } from '../adapters/tfjs.adapter';
 import type { AppConfig } from '../config/app-config';
 import { ServerFaceAnalyzer } from '../liveness/analysis/server-face-analyzer';
-import { buildDevSet } from '../liveness/eval/build-dev-set';
 import { evaluateAttacks, formatAttackReport } from '../liveness/eval/attack-eval';
 import { analyseLabelledFrames, formatFaceAnalysisReport } from '../liveness/eval/face-analysis-eval';
 import { formatPassiveReport } from '../liveness/eval/passive-report';
@@ -124,25 +123,6 @@ export function livenessCommand(config: () => AppConfig): Command {
         process.stdout.write(`${formatFaceAnalysisReport(frames, timings)}\n`);
       } finally {
         tfjs.release();
-        await onnx.release();
-      }
-    });
-  command
-    .command('build-dev-set')
-    .description('synthesise labelled dev and test sets from real face photos, split by source photo')
-    .argument('<out>', 'folder to write dev/ and test/ into')
-    .option('--faces <dir>', 'folder of source photos', 'test/fixtures/faces')
-    .option('--per-source <n>', 'attempts per source photo and attack type', '4')
-    .action(async (out: string, options: { faces: string; perSource: string }) => {
-      const { runner, onnx } = await livenessRunner(config());
-      try {
-        const counts = await buildDevSet(runner, new JpegAdapter(), {
-          facesDir: path.resolve(options.faces),
-          outDir: path.resolve(out),
-          perSource: Number(options.perSource),
-        });
-        process.stdout.write(`${JSON.stringify(counts)}\n`);
-      } finally {
         await onnx.release();
       }
     });

@@ -2,8 +2,6 @@
  * The challenge API's response shapes, as the widget and the service both see them. Types only, free of
  * decorators and Node, so the widget's compiler never pulls in the service's entities.
  */
-import type { LivenessScript } from './liveness';
-
 export const LIVENESS_HINTS = [
   'face-not-found',
   'prompts-missed',
@@ -18,10 +16,6 @@ export interface LivenessChallengeDto {
   version: number;
   /** Attempts the challenge allows (`POST /api/v1/challenges/:id/liveness` with `{}` starts one). */
   maxAttempts: number;
-  /** v1 only (the widget being replaced), read by no verdict: the challenge's seed: the script is drawn from its own PRNG stream (docs/liveness.md). */
-  nonce: string;
-  /** v1 only: deriveLivenessScript(nonce). */
-  script: LivenessScript;
   /** Whether a visitor without a usable camera may ask for a `compute` challenge instead. */
   fallback: boolean;
 }

@@ -3,7 +3,7 @@
  * JPEG frames of an attempt: the square crop about the face, scaled to the frame side, and the face's
  * brightness for the guidance.
  */
-import type { FaceBox } from '../../../src/protocol/liveness';
+import type { FaceBox } from '../../../src/protocol/liveness-plan';
 import { FRAME_LIMITS } from '../../../src/protocol/liveness-plan';
 import { cropSquare, frameSide } from './crop-geometry';
 import { meanLuma } from './guidance';

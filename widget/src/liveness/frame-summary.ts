@@ -2,7 +2,7 @@
  * One landmarker result → the face box the guidance and the crop use. The landmarker's numbers never leave
  * the page and decide nothing: the service measures the face in the frames' pixels. Pure.
  */
-import type { FaceBox } from '../../../src/protocol/liveness';
+import type { FaceBox } from '../../../src/protocol/liveness-plan';
 import { roundBox } from './crop-geometry';
 
 /** A face as the landmarker reports it, reduced to what the liveness capture uses. */

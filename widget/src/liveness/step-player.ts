@@ -8,7 +8,7 @@
  * poses and expressions in the pixels itself.
  */
 import type { LivenessHint } from '../../../src/protocol/challenge-wire';
-import type { FaceBox } from '../../../src/protocol/liveness';
+import type { FaceBox } from '../../../src/protocol/liveness-plan';
 import type { FlashStep, PlanStep } from '../../../src/protocol/liveness-plan';
 import { FRAME_LIMITS, flashWindows } from '../../../src/protocol/liveness-plan';
 import type { GuidanceHint } from '../liveness-contract';
