@@ -1,6 +1,6 @@
 /**
  * A CONFORMANCE HARNESS, not the service: a small HTTP responder that speaks the step route of liveness v2
- * (docs/liveness-v2-plan.md) to the widget's liveness chunk, so the browser tests can check what the chunk
+ * (docs/liveness.md) to the widget's liveness chunk, so the browser tests can check what the chunk
  * sends (frame sizes, baseline JPEGs that decode, MACs verified with node:crypto, indices and times, the
  * byte budget). It judges no face: its verdicts are whatever the test asks for. The real service answers
  * the same route in test/browser/liveness-e2e.browser-spec.ts.
