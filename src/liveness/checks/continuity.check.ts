@@ -35,13 +35,16 @@ export const CONTINUITY_THRESHOLDS = {
   sceneAbsolute: 0.35,
   sceneFloor: 0.1,
   /**
-   * A head that turns moves its box: a pair whose box, or a neighbouring pair's, moved this far (face widths)
-   * is part of a movement, and its face limit rises to `cutRelative` × the larger neighbouring pair's face
-   * dissimilarity, up to `movingAbsolute`. A 40° turn at 10 frames/s changes the face thumbnail by up to 0.4
-   * in one pair and 0.15 in the next; a cut stays a lone spike above still neighbours, and a cross-fade
-   * between two people whose boxes do not move gets no allowance.
+   * A head that turns moves its box: a pair whose box, or that of a pair within `movingSpan` of it, moved this
+   * far (face widths) is part of a movement, and its face limit rises to `cutRelative` × the largest of those
+   * neighbouring pairs' face dissimilarity, up to `movingAbsolute`. A 40° turn at 10 frames/s changes the
+   * face thumbnail by up to 0.4 in one pair, and the detector's box of the turned face then changes size
+   * (0.2 two pairs later); a cut stays a lone spike above still neighbours, and a cross-fade between two
+   * people whose boxes do not move gets no allowance.
    */
   movingJump: 0.1,
+  /** Pairs on each side of a pair that count as its neighbours: a turn takes ~0.5 s. */
+  movingSpan: 2,
   movingAbsolute: 0.6,
 } as const;
 
@@ -129,7 +132,7 @@ export function pairRatios(pairs: readonly PairMeasure[]): Array<{ ratio: number
   const sceneLimit = Math.min(th.sceneAbsolute, Math.max(th.sceneFloor, th.cutRelative * typicalScene));
   return pairs.map((p, k) => {
     const seconds = (p.to - p.from) / 1000;
-    const near = [pairs[k - 1], pairs[k + 1]].filter((n): n is PairMeasure => n !== undefined);
+    const near = [...pairs.slice(Math.max(0, k - th.movingSpan), k), ...pairs.slice(k + 1, k + 1 + th.movingSpan)];
     const moving = [p, ...near].some((n) => n.jump >= th.movingJump);
     const neighbour = Math.max(0, ...near.map((n) => n.face));
     const pairFaceLimit = moving
