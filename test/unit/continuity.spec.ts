@@ -93,6 +93,38 @@ describe('continuity', () => {
     }
   });
 
+  it('a head turn passes as a movement; the same change as a lone spike, or a still cross-fade, is a cut', () => {
+    // The face thumbnail's dissimilarity and the box's jump of each pair, as the widget's frames of a 40° turn
+    // at 10 frames/s read them (a lone spike and a cross-fade between still boxes keep the same values).
+    const pair = (k: number, face: number, jump: number) => ({
+      from: k * 100,
+      to: k * 100 + 100,
+      jump,
+      scale: 0,
+      face,
+      scene: 0,
+    });
+    const still = Array.from({ length: 8 }, (_, k) => pair(k, 0.004, 0.005));
+    const turn = [
+      ...still.slice(0, 4),
+      pair(4, 0.048, 0.02),
+      pair(5, 0.4, 0.254),
+      pair(6, 0.152, 0.033),
+      ...still.slice(7),
+    ];
+    expect(pairRatios(turn).flatMap((r) => r.reasons)).toEqual([]);
+    const spike = [...still.slice(0, 5), pair(5, 0.4, 0.05), ...still.slice(6)];
+    expect(pairRatios(spike)[5].reasons).toEqual(['continuity-cut']);
+    const fade = [
+      ...still.slice(0, 4),
+      pair(4, 0.22, 0.01),
+      pair(5, 0.22, 0.01),
+      pair(6, 0.22, 0.01),
+      ...still.slice(7),
+    ];
+    expect(pairRatios(fade).flatMap((r) => r.reasons)).toContain('continuity-cut');
+  });
+
   it('too few frames with a face is unavailable', () => {
     const frames = simulateFlashStep(clips[0], step, { seed: 1 }).slice(0, 3);
     expect(checkContinuity(frames).status).toBe('unavailable');

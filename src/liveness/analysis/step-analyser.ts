@@ -26,6 +26,12 @@ export const MEASURED_REST_FRAMES = 5;
 export const MEASURED_PROMPT_FRAMES = 10;
 /** Identity descriptors per step (~200 ms each). */
 export const DESCRIBED_FRAMES = 3;
+/**
+ * Identity in a prompt step is judged on its frames that face the camera as at rest (yaw and pitch within
+ * this of the baseline): face-api's descriptor of a 40° turn reads ~0.37 from the same face's frontal one,
+ * beyond SAME_PERSON_BELOW (docs/liveness-analysis.md: same person max 0.40, turned against frontal).
+ */
+export const FRONTAL_MAX_DEGREES = 10;
 /** Passive models on unlit frames of the flash step (the lead and the tail), as they were validated. */
 export const PASSIVE_FRAMES = 3;
 
@@ -68,7 +74,8 @@ export class StepAnalyser {
       Object.assign(checks, { face: pending, identity: pending, prompts: pending });
     } else {
       checks.face = checkFacePresent(frames);
-      const descriptors = await this.describe(analyzer, frames);
+      const measured = step.kind === 'prompt' ? await this.measureWindow(analyzer, frames) : null;
+      const descriptors = await this.describe(analyzer, frontalFrames(frames, measured, next.baseline));
       if (step.kind === 'rest') {
         const reference = meanDescriptor(descriptors);
         next = {
@@ -82,7 +89,7 @@ export class StepAnalyser {
         checks.identity = checkIdentity(descriptors, next.identity);
       }
       if (step.kind === 'prompt') {
-        checks.prompts = checkPrompt(step.action, await this.measureWindow(analyzer, frames), next.baseline);
+        checks.prompts = checkPrompt(step.action, measured ?? [], next.baseline);
       }
     }
     checks.continuity = checkContinuity(frames);
@@ -190,6 +197,29 @@ export class StepAnalyser {
     const strip = ({ score, status, reasons }: CheckResult): CheckResult => ({ score, status, reasons });
     return { presentation: strip(verdict.presentation), deepfake: strip(verdict.deepfake) };
   }
+}
+
+/**
+ * The frames whose measured pose is within FRONTAL_MAX_DEGREES of the baseline; all of them when nothing was
+ * measured or none is frontal (a step turned throughout is still described, and fails as before).
+ */
+function frontalFrames(
+  frames: readonly AnalysedFrame[],
+  measured: readonly MeasuredFrame[] | null,
+  baseline: FaceMeasures | null | undefined,
+): readonly AnalysedFrame[] {
+  if (!measured || !baseline) return frames;
+  const frontal = new Set(
+    measured
+      .filter(
+        ({ measures }) =>
+          Math.abs(measures.yaw - baseline.yaw) <= FRONTAL_MAX_DEGREES &&
+          Math.abs(measures.pitch - baseline.pitch) <= FRONTAL_MAX_DEGREES,
+      )
+      .map((frame) => frame.t),
+  );
+  const picked = frames.filter((frame) => frontal.has(frame.t));
+  return picked.length > 0 ? picked : frames;
 }
 
 function withFace(frames: readonly AnalysedFrame[]) {

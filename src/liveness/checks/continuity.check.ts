@@ -24,12 +24,28 @@ export const CONTINUITY_THRESHOLDS = {
   scalePerSecond: 1,
   /** Face dissimilarity (1 − correlation) above which a pair is a cut whatever the rest of the step does. */
   cutAbsolute: 0.3,
-  /** A pair is also a cut when it exceeds both this floor and `cutRelative` × the step's median pair. */
-  cutFloor: 0.08,
+  /**
+   * A pair is also a cut when it exceeds both this floor and `cutRelative` × the step's median pair. A blink
+   * or an opening mouth changes the face thumbnail by ~0.13 in one pair at 10 frames/s (measured on the
+   * widget's own frames); two people spliced read ≥ 0.43.
+   */
+  cutFloor: 0.2,
   cutRelative: 5,
   /** The same for the whole frame's thumbnail (the background of a spliced clip). */
   sceneAbsolute: 0.35,
   sceneFloor: 0.1,
+  /**
+   * A head that turns moves its box: a pair whose box, or that of a pair within `movingSpan` of it, moved this
+   * far (face widths) is part of a movement, and its face limit rises to `cutRelative` × the largest of those
+   * neighbouring pairs' face dissimilarity, up to `movingAbsolute`. A 40° turn at 10 frames/s changes the
+   * face thumbnail by up to 0.4 in one pair, and the detector's box of the turned face then changes size
+   * (0.2 two pairs later); a cut stays a lone spike above still neighbours, and a cross-fade between two
+   * people whose boxes do not move gets no allowance.
+   */
+  movingJump: 0.1,
+  /** Pairs on each side of a pair that count as its neighbours: a turn takes ~0.5 s. */
+  movingSpan: 2,
+  movingAbsolute: 0.6,
 } as const;
 
 export interface PairMeasure {
@@ -114,13 +130,19 @@ export function pairRatios(pairs: readonly PairMeasure[]): Array<{ ratio: number
   const typicalScene = median(pairs.map((p) => p.scene));
   const faceLimit = Math.min(th.cutAbsolute, Math.max(th.cutFloor, th.cutRelative * typicalFace));
   const sceneLimit = Math.min(th.sceneAbsolute, Math.max(th.sceneFloor, th.cutRelative * typicalScene));
-  return pairs.map((p) => {
+  return pairs.map((p, k) => {
     const seconds = (p.to - p.from) / 1000;
+    const near = [...pairs.slice(Math.max(0, k - th.movingSpan), k), ...pairs.slice(k + 1, k + 1 + th.movingSpan)];
+    const moving = [p, ...near].some((n) => n.jump >= th.movingJump);
+    const neighbour = Math.max(0, ...near.map((n) => n.face));
+    const pairFaceLimit = moving
+      ? Math.max(faceLimit, Math.min(th.movingAbsolute, th.cutRelative * neighbour))
+      : faceLimit;
     const jump = Math.max(
       p.jump / (th.jumpBase + th.jumpPerSecond * seconds),
       p.scale / (th.scaleBase + th.scalePerSecond * seconds),
     );
-    const cut = Math.max(p.face / faceLimit, p.scene / sceneLimit);
+    const cut = Math.max(p.face / pairFaceLimit, p.scene / sceneLimit);
     const reasons = [...(jump >= 1 ? ['continuity-jump'] : []), ...(cut >= 1 ? ['continuity-cut'] : [])];
     return { ratio: Math.max(jump, cut), reasons };
   });
