@@ -17,7 +17,7 @@ const { OnnxAdapter } = dist('adapters/onnx.adapter.js');
 const { ModelRegistryService } = dist('models/model-registry.service.js');
 const { OnnxLivenessRunner } = dist('liveness/onnx-liveness-runner.js');
 const { checkPassiveFrames } = dist('liveness/checks/passive.check.js');
-const { checkDeepfake, checkPresentation } = dist('liveness/checks/presentation.check.js');
+const { antiSpoofScores, deepfakeScore } = dist('liveness/liveness-models.js');
 const { cutWidgetFrame } = dist('liveness/eval/passive-samples.js');
 
 const ROUNDS = 15;
@@ -54,9 +54,12 @@ for (const file of FRAMES) {
 const images = frames.map((f) => f.image);
 const boxes = frames.map((f) => f.face);
 const v2 = () => checkPassiveFrames(runner, frames, config.liveness.passive);
+// Baseline: the same three models on v1's geometry (one 3× box crop for all), without the v2 checks around them.
 const v1 = async () => {
-  await checkPresentation(runner, images, boxes, config.liveness.antiSpoofMin);
-  await checkDeepfake(runner, images, boxes, config.liveness.deepfakeMin);
+  for (let i = 0; i < images.length; i++) {
+    await antiSpoofScores(runner, images[i], boxes[i]);
+    await deepfakeScore(runner, images[i], boxes[i]);
+  }
 };
 const verdict = await v2();
 if (verdict.presentation.status !== 'pass') throw new Error('the live frames should pass the presentation check');

@@ -8,6 +8,8 @@ import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import type { CreateChallengeDto } from './challenges.dto';
 import { challengeIdSchema, createChallengeSchema, submitSolutionSchema } from './challenges.dto';
 import { ChallengesService } from './challenges.service';
+import { livenessStepSchema } from '../liveness/attempts/attempt.dto';
+import { LivenessAttemptsService } from '../liveness/attempts/liveness-attempts.service';
 import { requestOrigin } from './request-origin';
 
 /**
@@ -23,13 +25,17 @@ class ChallengeIdPipe implements PipeTransform<unknown, string> {
 }
 
 const solutionBody = new ZodValidationPipe(submitSolutionSchema);
+const livenessBody = new ZodValidationPipe(livenessStepSchema);
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
 
 @ApiTags('challenges')
 @Controller('api/v1/challenges')
 export class ChallengesController {
-  constructor(private readonly challenges: ChallengesService) {}
+  constructor(
+    private readonly challenges: ChallengesService,
+    private readonly attempts: LivenessAttemptsService,
+  ) {}
 
   @Post()
   @ApiBody({ schema: jsonSchema(createChallengeSchema) })
@@ -44,5 +50,13 @@ export class ChallengesController {
     // The body is validated after the id (Nest runs parameter pipes concurrently): an id that names no
     // challenge is 404 whatever the body holds.
     return this.challenges.submit(id, solutionBody.transform(body), requestOrigin(request));
+  }
+
+  /** Liveness v2: `{}` starts an attempt; `{attempt, step, frames}` answers a revealed step (docs/protocol.md). */
+  @Post(':id/liveness')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(livenessStepSchema) })
+  liveness(@Param('id', new ChallengeIdPipe()) id: string, @Body() body: unknown) {
+    return this.attempts.step(id, livenessBody.transform(body));
   }
 }

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { BLAZEFACE_ANCHORS } from '../protocol/inference-task';
-import { livenessEvidenceSchema } from '../protocol/liveness';
 import { VERIFICATION_LEVELS } from '../sites/site.entity';
 import { MAX_INPUTS } from './difficulty';
 
@@ -49,8 +48,8 @@ export const submitSolutionSchema = z.strictObject({
       'outputs must be an array of [anchor, score] pairs',
     )
     .max(MAX_INPUTS, `at most ${MAX_INPUTS} outputs`),
-  /** Required for liveness challenges: the widget's capture (docs/liveness.md, "Evidence"). */
-  liveness: livenessEvidenceSchema.optional(),
+  /** Required for liveness challenges: the attempt that passed (`POST /api/v1/challenges/:id/liveness`). */
+  liveness: z.strictObject({ attempt: z.uuid('liveness.attempt must be an attempt id') }).optional(),
 });
 export type SubmitSolutionDto = z.infer<typeof submitSolutionSchema>;
 

@@ -8,9 +8,8 @@ import type { AppConfig } from '../config/app-config';
 import { deleteInBatches, hydrate, queryRows } from '../database/raw-sql';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError } from '../common/domain-error';
 import { InferenceService } from '../inference/inference.service';
-import type { LivenessVerdict } from '../liveness/liveness-verifier';
-import { LivenessService } from '../liveness/liveness.service';
-import { MetricsService } from '../ops/metrics.service';
+import type { PassedAttempt } from '../liveness/attempts/liveness-attempts.service';
+import { LivenessAttemptsService } from '../liveness/attempts/liveness-attempts.service';
 import { AuditJobsService } from '../peers/audit-jobs.service';
 import { DUMMY_TOKEN, TEST_SITEKEYS } from '../protocol/keys';
 import { hostnameAllowed } from '../sites/hostname-pattern';
@@ -29,7 +28,7 @@ import type {
 } from './challenges.dto';
 import type { DifficultyDecision } from './difficulty';
 import { decideDifficulty } from './difficulty';
-import { chooseLevel, livenessChallenge, livenessHints } from './liveness-step';
+import { chooseLevel, livenessChallenge } from './liveness-step';
 import { FAILURE_WINDOW_SECONDS, MINUTE_SECONDS, RiskTracker } from './risk-tracker.service';
 
 /** Where the request came from: the page's hostname (from Origin) and the client's IP. */
@@ -58,8 +57,7 @@ export class ChallengesService {
     private readonly inference: InferenceService,
     private readonly risk: RiskTracker,
     private readonly audits: AuditJobsService,
-    private readonly liveness: LivenessService,
-    private readonly metrics: MetricsService,
+    private readonly attempts: LivenessAttemptsService,
     private readonly crypto: CryptoAdapter,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -109,7 +107,7 @@ export class ChallengesService {
       expiresAt: new Date(challenge.expiresAt).toISOString(),
       score: challenge.score,
       ...(level === 'liveness'
-        ? { steps: ['liveness', 'inference'], inference: task, liveness: livenessChallenge(site, task.seed) }
+        ? { steps: ['liveness', 'inference'], inference: task, liveness: livenessChallenge(site) }
         : { steps: ['inference'], inference: task }),
     };
   }
@@ -133,9 +131,9 @@ export class ChallengesService {
         400,
       );
     }
-    // Only liveness needs the site (its threshold) before the token; a deleted site took its challenges along.
-    const site = challenge.level === 'liveness' ? await this.sites.findById(challenge.siteId) : null;
-    if (challenge.level === 'liveness' && !site) throw new NotFoundError('challenge-not-found', 'No such challenge');
+    // The attempt is read before the claim: a solution naming an attempt that did not pass costs no inference
+    // and leaves the challenge open for the visitor's next attempt.
+    const liveness = await this.checkLiveness(challenge, dto);
     await this.claimAttempt(challenge);
 
     let verdict: Awaited<ReturnType<InferenceService['verify']>>;
@@ -150,16 +148,6 @@ export class ChallengesService {
       this.risk.recordFailure(origin.ip);
       return { status: 'failed', reason: verdict.reason, message: verdict.message };
     }
-    const liveness = site ? await this.checkLiveness(challenge, site, dto) : null;
-    if (liveness && !liveness.passed) {
-      this.risk.recordFailure(origin.ip);
-      return {
-        status: 'failed',
-        reason: 'liveness-failed',
-        message: 'We could not confirm a live person in front of the camera; try again',
-        hints: livenessHints(liveness.reasons),
-      };
-    }
     await this.finish(challenge.id, 'solved', null);
     const minted = await this.mintFor(challenge, liveness);
     // Verifier peers re-check a sample of solutions; createAudit never throws, so it cannot fail the visitor.
@@ -173,25 +161,14 @@ export class ChallengesService {
     };
   }
 
-  /**
-   * The evidence lives in this call's memory only; the verdict keeps scores and reason codes. A verifier
-   * error fails the attempt (its one attempt is spent) rather than letting it through.
-   */
-  private async checkLiveness(
-    challenge: ChallengeEntity,
-    site: SiteEntity,
-    dto: SubmitSolutionDto,
-  ): Promise<LivenessVerdict> {
-    let verdict: LivenessVerdict;
-    try {
-      verdict = await this.liveness.verify(dto.liveness, challenge.seed, site.livenessThreshold ?? undefined);
-    } catch (error) {
-      await this.finish(challenge.id, 'failed', 'verification-error');
-      throw error;
+  /** The passed attempt a liveness challenge's solution names; null for other levels. */
+  private async checkLiveness(challenge: ChallengeEntity, dto: SubmitSolutionDto): Promise<PassedAttempt | null> {
+    if (!dto.liveness) return null;
+    const passed = await this.attempts.passed(challenge.id, dto.liveness.attempt);
+    if (!passed) {
+      throw new ForbiddenError('liveness-not-passed', 'This challenge has no passed liveness attempt of that id');
     }
-    this.metrics.recordLivenessVerdict(verdict.passed, verdict.reasons);
-    if (!verdict.passed) await this.finish(challenge.id, 'failed', 'liveness-failed');
-    return verdict;
+    return passed;
   }
 
   private checkEvidencePresence(challenge: ChallengeEntity, dto: SubmitSolutionDto): void {
@@ -224,7 +201,7 @@ export class ChallengesService {
   }
 
   /** A token for a solved challenge; a site deleted meanwhile (by another instance) leaves nothing to mint for. */
-  private async mintFor(challenge: ChallengeEntity, liveness: LivenessVerdict | null): Promise<MintedToken> {
+  private async mintFor(challenge: ChallengeEntity, liveness: PassedAttempt | null): Promise<MintedToken> {
     try {
       return await this.tokens.mint({
         siteId: challenge.siteId,

@@ -1,11 +1,11 @@
 /**
- * The liveness step of a challenge: which level a request gets, what the widget is told about the script,
- * and which coarse hints a failed attempt shows the visitor. Plain functions; ChallengesService runs them.
+ * The liveness step of a challenge: which level a request gets and what the widget is told about liveness.
+ * Plain functions; ChallengesService runs them.
  */
 import { ForbiddenError } from '../common/domain-error';
-import type { LivenessChallengeDto, LivenessHint } from '../protocol/challenge-wire';
-import { LIVENESS_HINTS } from '../protocol/challenge-wire';
-import { deriveLivenessScript } from '../protocol/liveness';
+import { MAX_ATTEMPTS } from '../liveness/attempts/liveness-attempts.service';
+import type { LivenessChallengeDto } from '../protocol/challenge-wire';
+import { LIVENESS_PLAN_VERSION } from '../protocol/liveness-plan';
 import type { SiteEntity, VerificationLevel } from '../sites/site.entity';
 
 /**
@@ -18,33 +18,14 @@ export function chooseLevel(site: SiteEntity, requested: VerificationLevel | und
   throw new ForbiddenError('level-not-allowed', 'This site requires the liveness level; it allows no fallback');
 }
 
-export function livenessChallenge(site: SiteEntity, seed: string): LivenessChallengeDto {
-  return { nonce: seed, script: deriveLivenessScript(seed), fallback: site.livenessFallback };
-}
-
-const FACE_REASONS = new Set([
-  'no-face-in-crop',
-  'several-faces-in-crop',
-  'face-box-mismatch',
-  'no-face-to-judge',
-  'too-few-lit-crops-with-a-face',
-]);
-const PROMPT_REASON = /^(?:[a-z-]+-(?:missing|not-at-rest-before)|prompts-out-of-order)$/;
-const EVIDENCE_REASON =
-  /^(?:evidence-malformed|nonce-mismatch|duration-implausible|timestamps-not-increasing|crop-.+|frames?-.+)$/;
-
 /**
- * What the widget may tell a visitor who failed: enough to do better next time (face the camera, follow
- * the prompts, stay in the screen's light), never which model judged what, which would help a forger tune.
+ * What a liveness challenge tells the widget: v2 reveals the plan step by step during an attempt
+ * (`POST /api/v1/challenges/:id/liveness`): nothing about the plan is known before an attempt starts.
  */
-export function livenessHints(reasons: readonly string[]): LivenessHint[] {
-  const hints = new Set<LivenessHint>();
-  for (const reason of reasons) {
-    if (FACE_REASONS.has(reason)) hints.add('face-not-found');
-    else if (PROMPT_REASON.test(reason)) hints.add('prompts-missed');
-    else if (reason.startsWith('flash-')) hints.add('flash-not-reflected');
-    else if (EVIDENCE_REASON.test(reason)) hints.add('evidence-invalid');
-  }
-  if (hints.size === 0) hints.add('try-again');
-  return LIVENESS_HINTS.filter((hint) => hints.has(hint));
+export function livenessChallenge(site: SiteEntity): LivenessChallengeDto {
+  return {
+    version: LIVENESS_PLAN_VERSION,
+    maxAttempts: MAX_ATTEMPTS,
+    fallback: site.livenessFallback,
+  };
 }

@@ -9,9 +9,8 @@ import { OnnxAdapter } from '../adapters/onnx.adapter';
 import { TfjsAdapter } from '../adapters/tfjs.adapter';
 import type { AppConfig } from '../config/app-config';
 import { ServerFaceAnalyzer } from '../liveness/analysis/server-face-analyzer';
-import { buildDevSet } from '../liveness/eval/build-dev-set';
+import { evaluateAttacks, formatAttackReport } from '../liveness/eval/attack-eval';
 import { analyseLabelledFrames, formatFaceAnalysisReport } from '../liveness/eval/face-analysis-eval';
-import { formatReport, scoreFolder } from '../liveness/eval/evaluate';
 import { formatPassiveReport } from '../liveness/eval/passive-report';
 import type { ScoredFrame } from '../liveness/eval/passive-samples';
 import { listSamples, scoreSample } from '../liveness/eval/passive-samples';
@@ -37,22 +36,23 @@ export function livenessCommand(config: () => AppConfig): Command {
   const command = new Command('liveness').description('evaluate the liveness checks (docs/liveness.md)');
   command
     .command('eval')
-    .description('APCER per attack type, BPCER and ACER over a labelled folder (live/, print/, replay/, …)')
-    .argument('<folder>', 'one folder per label; each sample a folder (summary.json + crops) or a JPEG')
-    .option('--threshold <t>', 'threshold to report at (default: LIVENESS_THRESHOLD)')
-    .option('--json', 'print the scores of every sample as JSON instead')
-    .action(async (folder: string, options: { threshold?: string; json?: boolean }) => {
-      const settings = config();
-      const { runner, onnx } = await livenessRunner(settings);
-      try {
-        const samples = await scoreFolder(path.resolve(folder), runner, new JpegAdapter(), settings.liveness);
-        const threshold = options.threshold === undefined ? settings.liveness.threshold : Number(options.threshold);
-        process.stdout.write(
-          options.json ? `${JSON.stringify(samples, null, 1)}\n` : `${formatReport(samples, threshold)}\n`,
-        );
-      } finally {
-        await onnx.release();
-      }
+    .description('APCER per attack of the attack kit, through the real service and its HTTP API (docs/liveness.md)')
+    .option('--attempts <n>', 'attempts per attack', '30')
+    .option('--only <ids>', 'comma-separated attack ids (a,b,c,d,e,f-node,g,h,i,i-lit)')
+    .option('--fixtures <dir>', 'the face stills and clips', 'test/fixtures')
+    .option('--json', 'print the outcomes as JSON instead')
+    .action(async (options: { attempts: string; only?: string; fixtures: string; json?: boolean }) => {
+      // Reports go to stdout: keep Nest's start-up notes out of them.
+      Logger.overrideLogger(['error', 'warn']);
+      const outcomes = await evaluateAttacks({
+        attempts: Number(options.attempts),
+        only: options.only?.split(','),
+        fixtures: path.resolve(options.fixtures),
+        progress: (line) => process.stderr.write(`${line}\n`),
+      });
+      process.stdout.write(
+        options.json ? `${JSON.stringify(outcomes, null, 1)}\n` : `${formatAttackReport(outcomes)}\n`,
+      );
     });
   command
     .command('eval-passive')
@@ -123,25 +123,6 @@ export function livenessCommand(config: () => AppConfig): Command {
         process.stdout.write(`${formatFaceAnalysisReport(frames, timings)}\n`);
       } finally {
         tfjs.release();
-        await onnx.release();
-      }
-    });
-  command
-    .command('build-dev-set')
-    .description('synthesise labelled dev and test sets from real face photos, split by source photo')
-    .argument('<out>', 'folder to write dev/ and test/ into')
-    .option('--faces <dir>', 'folder of source photos', 'test/fixtures/faces')
-    .option('--per-source <n>', 'attempts per source photo and attack type', '4')
-    .action(async (out: string, options: { faces: string; perSource: string }) => {
-      const { runner, onnx } = await livenessRunner(config());
-      try {
-        const counts = await buildDevSet(runner, new JpegAdapter(), {
-          facesDir: path.resolve(options.faces),
-          outDir: path.resolve(out),
-          perSource: Number(options.perSource),
-        });
-        process.stdout.write(`${JSON.stringify(counts)}\n`);
-      } finally {
         await onnx.release();
       }
     });

@@ -83,7 +83,9 @@ export const edgeEnvShape = {
   // The largest liveness v1 solution the widget can send (10 crops at the 48 KiB cap, 600 frame summaries,
   // 4,096 outputs) is about 870 kB; a 1 MB body is refused.
   SOLUTION_BODY_LIMIT_BYTES: bodyLimit(896 * 1024),
-  LIVENESS_STEP_BODY_LIMIT_BYTES: bodyLimit(700 * 1024),
+  // One liveness v2 step may carry the attempt's whole JPEG budget (600 kB, FRAME_LIMITS.maxAttemptBytes):
+  // 800 kB in base64, plus the JSON of at most 60 frames (indices, times, MACs) well under 10 kB.
+  LIVENESS_STEP_BODY_LIMIT_BYTES: bodyLimit(810_000),
   HEADERS_TIMEOUT_MS: integer(500, 600_000).default(10_000),
   REQUEST_TIMEOUT_MS: integer(500, 3_600_000).default(30_000),
   IDLE_TIMEOUT_MS: integer(LONGEST_QUIET_REQUEST_MS + 5_000, 3_600_000).default(60_000),

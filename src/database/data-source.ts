@@ -10,6 +10,7 @@ import {
   LedgerHeadEntity,
   LedgerNodeEntity,
 } from '../ledger/ledger.entities';
+import { LivenessAttemptEntity } from '../liveness/attempts/liveness-attempt.entity';
 import { JobAssignmentEntity, JobEntity } from '../peers/job.entity';
 import { PeerNonceEntity } from '../peers/peer-nonce.entity';
 import { PeerEntity } from '../peers/peer.entity';
@@ -24,6 +25,7 @@ import { LivenessLevel1764350000000 } from './migrations/1764350000000-liveness-
 import { Canaries1764360000000 } from './migrations/1764360000000-canaries';
 import { JobOffers1764370000000 } from './migrations/1764370000000-job-offers';
 import { Cosignatures1764380000000 } from './migrations/1764380000000-cosignatures';
+import { LivenessAttempts1764390000000 } from './migrations/1764390000000-liveness-attempts';
 
 export const ENTITIES = [
   SiteEntity,
@@ -38,6 +40,7 @@ export const ENTITIES = [
   PeerNonceEntity,
   JobEntity,
   JobAssignmentEntity,
+  LivenessAttemptEntity,
 ];
 export const MIGRATIONS = [
   SitesAndTokens1764300000000,
@@ -49,6 +52,7 @@ export const MIGRATIONS = [
   Canaries1764360000000,
   JobOffers1764370000000,
   Cosignatures1764380000000,
+  LivenessAttempts1764390000000,
 ];
 
 /** TypeORM options for the configured database; migrations, never synchronize, build the schema. */

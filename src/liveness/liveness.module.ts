@@ -1,12 +1,36 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { JpegAdapter } from '../adapters/jpeg.adapter';
+import { OnnxAdapter } from '../adapters/onnx.adapter';
+import { TfjsAdapter } from '../adapters/tfjs.adapter';
+import { ModelRegistryService } from '../models/model-registry.service';
+import { ChallengeEntity } from '../challenges/challenge.entity';
 import { ModelsModule } from '../models/models.module';
+import { SitesModule } from '../sites/sites.module';
+import type { FaceAnalyzerLoader } from './analysis/face-analyzer.token';
+import { FACE_ANALYZER } from './analysis/face-analyzer.token';
+import { ServerFaceAnalyzer } from './analysis/server-face-analyzer';
+import { LivenessAttemptEntity } from './attempts/liveness-attempt.entity';
+import { LivenessAttemptsService } from './attempts/liveness-attempts.service';
 import { LivenessService } from './liveness.service';
 
-/** Server-side liveness checks (docs/liveness.md); the challenge flow calls LivenessService.verify. */
+/** Liveness v2 (docs/liveness.md): attempts, step by step, analysed by the server's own face analysis. */
 @Module({
-  imports: [ModelsModule],
-  providers: [JpegAdapter, LivenessService],
-  exports: [LivenessService],
+  imports: [TypeOrmModule.forFeature([LivenessAttemptEntity, ChallengeEntity]), ModelsModule, SitesModule],
+  providers: [
+    JpegAdapter,
+    LivenessService,
+    LivenessAttemptsService,
+    TfjsAdapter,
+    {
+      provide: FACE_ANALYZER,
+      useFactory:
+        (registry: ModelRegistryService, onnx: OnnxAdapter, tfjs: TfjsAdapter): FaceAnalyzerLoader =>
+        () =>
+          ServerFaceAnalyzer.fromRegistry(registry, onnx, tfjs),
+      inject: [ModelRegistryService, OnnxAdapter, TfjsAdapter],
+    },
+  ],
+  exports: [LivenessService, LivenessAttemptsService],
 })
 export class LivenessModule {}

@@ -5,25 +5,28 @@ import { OnnxAdapter } from '../adapters/onnx.adapter';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { ModelRegistryService } from '../models/model-registry.service';
-import type { LivenessVerdict } from './liveness-verifier';
-import { LivenessVerifier } from './liveness-verifier';
+import type { FaceAnalyzerLoader } from './analysis/face-analyzer.token';
+import { FACE_ANALYZER } from './analysis/face-analyzer.token';
+import { StepAnalyser } from './analysis/step-analyser';
 import { LIVENESS_MODEL_IDS, OnnxLivenessRunner } from './onnx-liveness-runner';
 
 /**
- * The liveness checks inside the service. Evidence is held in memory for the length of one `verify` call;
- * only the verdict (scores and reason codes) leaves it: crops are never logged or stored.
+ * The liveness analysis inside the service: the passive models' runner and the server's face analyzer,
+ * put together as the StepAnalyser the attempt flow runs on each step's frames. Frames are held in memory
+ * for the length of one step's analysis; nothing here logs or stores them.
  */
 @Injectable()
 export class LivenessService implements OnApplicationBootstrap {
   private readonly logger = new Logger('liveness');
-  private verifier: LivenessVerifier | undefined;
   private runner: OnnxLivenessRunner | undefined;
+  private stepAnalyser: Promise<StepAnalyser> | undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly registry: ModelRegistryService,
     private readonly onnx: OnnxAdapter,
     private readonly jpeg: JpegAdapter,
+    @Inject(FACE_ANALYZER) private readonly loadAnalyzer: FaceAnalyzerLoader,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -34,10 +37,24 @@ export class LivenessService implements OnApplicationBootstrap {
       this.logger.warn(`liveness models not installed (checks unavailable): ${missing.join(', ')}`);
   }
 
-  /** Checks one attempt's evidence against the challenge nonce it was recorded for, at a site's threshold. */
-  verify(evidence: unknown, nonce: string, threshold?: number): Promise<LivenessVerdict> {
-    this.verifier ??= new LivenessVerifier(this.ensureRunner(), this.jpeg, this.config.liveness);
-    return this.verifier.verify(evidence, nonce, threshold);
+  /**
+   * The analyser of attempt steps. The face analysis (WebAssembly TensorFlow.js and its models) loads on the
+   * first step, not at start-up: most instances and tests never see a liveness attempt.
+   */
+  analyser(): Promise<StepAnalyser> {
+    this.stepAnalyser ??= this.loadAnalyzer()
+      .catch((error: unknown) => {
+        this.logger.warn(`face analysis unavailable, every liveness attempt fails: ${String(error)}`);
+        return null;
+      })
+      .then(
+        (analyzer) =>
+          new StepAnalyser(this.jpeg, analyzer, this.ensureRunner(), {
+            enabled: this.config.liveness.passiveChecks,
+            config: this.config.liveness.passive,
+          }),
+      );
+    return this.stepAnalyser;
   }
 
   private ensureRunner(): OnnxLivenessRunner {

@@ -126,7 +126,16 @@ export const SHARED_SCHEMAS: Record<string, Schema> = {
         outputFormat: str(),
         tolerance: num(),
       }),
-      liveness: obj({ nonce: str(), script: { type: 'object' }, fallback: { type: 'boolean' } }),
+      liveness: obj(
+        {
+          version: { type: 'integer', enum: [2] },
+          maxAttempts: int('attempts this challenge allows'),
+          fallback: { type: 'boolean' },
+          nonce: str('v1 widget only; read by no verdict'),
+          script: { type: 'object', description: 'v1 widget only; read by no verdict' },
+        },
+        ['version', 'maxAttempts', 'fallback'],
+      ),
     },
     ['id', 'sitekey', 'level', 'issuedAt', 'expiresAt', 'steps', 'inference'],
   ),
@@ -137,6 +146,33 @@ export const SHARED_SCHEMAS: Record<string, Schema> = {
     token: str('the dummy token'),
     expiresAt: dateTime(),
   }),
+  LivenessStep: {
+    ...obj(
+      {
+        attempt: str('the attempt id'),
+        step: obj(
+          {
+            index: int(),
+            kind: { type: 'string', enum: ['rest', 'prompt', 'flashes', 'done'] },
+            durationMs: int('how long to film the step'),
+            action: {
+              type: 'string',
+              enum: ['turn-left', 'turn-right', 'look-up', 'blink', 'smile', 'open-mouth'],
+              description: 'prompt steps',
+            },
+            leadMs: int('flash steps: unlit before the first colour'),
+            tailMs: int('flash steps: unlit after the last colour'),
+            flashes: list(obj({ colour: int(), rgb: list(int()), durationMs: int() })),
+            key: str("the step's frame key, base64url (32 bytes)"),
+          },
+          ['index', 'kind'],
+        ),
+        verdict: obj({ passed: { type: 'boolean' }, score: num(), hints: list(str()) }),
+      },
+      ['attempt', 'step'],
+    ),
+    description: 'The next step revealed, or `kind: done` with the verdict (docs/protocol.md, "Liveness attempts")',
+  },
   SolutionResult: {
     oneOf: [
       obj(
@@ -234,12 +270,53 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       429: ['rate-limited'],
     },
   },
+  'post /api/v1/challenges/{id}/liveness': {
+    summary: 'Liveness v2: `{}` starts an attempt; `{attempt, step, frames}` answers a revealed step',
+    ok: {
+      status: 200,
+      description: 'the next step, or the end of the attempt with its verdict',
+      schema: ref('LivenessStep'),
+    },
+    errors: {
+      400: [
+        ...INVALID,
+        'liveness-not-requested',
+        'frames-too-early',
+        'frames-too-late',
+        'frames-missing',
+        'frames-too-many',
+        'frame-index-not-increasing',
+        'frame-time-out-of-range',
+        'frame-time-not-increasing',
+        'frame-gap-too-short',
+        'frame-gap-too-long',
+        'frames-miss-step-start',
+        'frames-miss-step-end',
+        'frame-too-large',
+        'frame-not-baseline-jpeg',
+        'frame-size-invalid',
+        'attempt-bytes-exceeded',
+        'frame-mac-invalid',
+      ],
+      404: ['challenge-not-found (also for an id that is no UUID)', 'liveness-attempt-not-found'],
+      409: [
+        'challenge-already-attempted',
+        'liveness-attempts-exhausted',
+        'liveness-attempt-finished',
+        'liveness-step-out-of-order',
+        'liveness-step-busy',
+      ],
+      410: ['challenge-expired'],
+      413: ['payload-too-large'],
+      429: ['rate-limited'],
+    },
+  },
   'post /api/v1/challenges/{id}/solution': {
     summary: 'Submit a solution (one attempt per challenge)',
     ok: { status: 200, description: 'solved with a token, or failed with a reason', schema: ref('SolutionResult') },
     errors: {
       400: [...INVALID, 'wrong-output-count', 'liveness-evidence-required', 'liveness-not-requested'],
-      403: ['origin-mismatch', 'challenge-site-mismatch'],
+      403: ['origin-mismatch', 'challenge-site-mismatch', 'liveness-not-passed'],
       404: ['challenge-not-found (also for an id that is no UUID)'],
       409: ['challenge-already-attempted'],
       410: ['challenge-expired'],

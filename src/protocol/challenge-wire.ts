@@ -2,8 +2,6 @@
  * The challenge API's response shapes, as the widget and the service both see them. Types only, free of
  * decorators and Node, so the widget's compiler never pulls in the service's entities.
  */
-import type { LivenessScript } from './liveness';
-
 export const LIVENESS_HINTS = [
   'face-not-found',
   'prompts-missed',
@@ -14,10 +12,10 @@ export const LIVENESS_HINTS = [
 export type LivenessHint = (typeof LIVENESS_HINTS)[number];
 
 export interface LivenessChallengeDto {
-  /** The challenge's seed: the script is drawn from its own PRNG stream (docs/liveness.md). */
-  nonce: string;
-  /** deriveLivenessScript(nonce), for convenience; the widget recomputes and compares it. */
-  script: LivenessScript;
+  /** Liveness protocol version: 2 reveals the plan step by step during an attempt (docs/protocol.md). */
+  version: number;
+  /** Attempts the challenge allows (`POST /api/v1/challenges/:id/liveness` with `{}` starts one). */
+  maxAttempts: number;
   /** Whether a visitor without a usable camera may ask for a `compute` challenge instead. */
   fallback: boolean;
 }

@@ -138,6 +138,14 @@ export function flashWindows(step: FlashStep): Array<{ colour: number; start: nu
   });
 }
 
+/** A face box in a video frame, each side as a fraction of the frame (the widget's guidance and crop). */
+export interface FaceBox {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
 /** Frame geometry and the bounds every step's frames must meet (docs/liveness.md, "A frame"). */
 export const FRAME_LIMITS = {
   /** The crop is a square of this many face-box sides about the face's centre, clamped to the video frame. */

@@ -2,17 +2,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { deriveLivenessScript } from '../../src/protocol/liveness';
 import { PageServer, browserTestsEnabled, launchChromium, openPage } from '../support/browser';
-import type { FakeCameraBehaviour, FakeCameraConfig, ReplayedScript } from '../support/fake-camera';
+import type { FakeCameraBehaviour, FakeCameraConfig } from '../support/fake-camera';
 import { ASTRONAUT_FACE, installFakeCamera } from '../support/fake-camera';
 
 /**
  * The simulated camera is honest: MediaPipe's FaceLandmarker (the model and runtime the liveness chunk
  * uses), running on the camera's stream in Chromium, sees one face at rest, and reads the turns and the
- * look-up as the head poses the liveness prompts ask for, past ACTION_RULES' thresholds, with the sign
- * convention of docs/liveness.md. The flash light falls on the face more than on the room. If these fail,
- * the end-to-end liveness tests would prove nothing about the widget.
+ * look-up as the head poses the liveness prompts ask for, with the sign convention of docs/liveness.md;
+ * the cooperative (tier-(i)) visitor's blinks, smiles and open mouth move MediaPipe's blendshapes, the
+ * rigid puppet's do not; the flash light falls on the face more than on the room, after the camera's
+ * latency. If these fail, the end-to-end liveness tests would prove nothing about the widget.
  */
 
 const describeBrowser = browserTestsEnabled() ? describe : describe.skip;
@@ -35,6 +35,10 @@ interface FrameReading {
   /** Mean RGB (0–255) of the face's centre, and of the frame's upper corners (the room). */
   faceColour: number[];
   roomColour: number[];
+  /** MediaPipe's blendshapes: mean of both eyes' eyeBlink, of both mouthSmile, and jawOpen (0–1). */
+  blink: number;
+  smile: number;
+  jawOpen: number;
 }
 
 /** The median of the frames with a face (NaN without any). */
@@ -76,11 +80,11 @@ describeBrowser('simulated camera under MediaPipe FaceLandmarker', () => {
     await Promise.all(contexts.splice(0).map((context) => context.close()));
   });
 
-  async function openCamera(behaviour: FakeCameraBehaviour, replay?: ReplayedScript): Promise<Page> {
+  async function openCamera(behaviour: FakeCameraBehaviour): Promise<Page> {
     const { context, page, problems } = await openPage(browser);
     contexts.push(context);
     const photoUrl = `data:image/jpeg;base64,${fs.readFileSync(PHOTO).toString('base64')}`;
-    const config: FakeCameraConfig = { behaviour, photoUrl, face: ASTRONAUT_FACE, replay };
+    const config: FakeCameraConfig = { behaviour, photoUrl, face: ASTRONAUT_FACE };
     await context.addInitScript(installFakeCamera, config);
     await page.goto(pages.url('/probe'));
     await page.evaluate(startLandmarker);
@@ -97,6 +101,7 @@ describeBrowser('simulated camera under MediaPipe FaceLandmarker', () => {
       runningMode: 'VIDEO',
       numFaces: 2,
       outputFacialTransformationMatrixes: true,
+      outputFaceBlendshapes: true,
     });
     const video = document.querySelector('video')!;
     video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
@@ -118,7 +123,25 @@ describeBrowser('simulated camera under MediaPipe FaceLandmarker', () => {
       const roomColour = meanColour(0, 0, width * 0.1, height * 0.3).map(
         (c, i) => (c + meanColour(width * 0.9, 0, width * 0.1, height * 0.3)[i]) / 2,
       );
-      if (faces === 0) return { faces, yaw: NaN, pitch: NaN, noseOffset: NaN, faceColour: [], roomColour };
+      if (faces === 0) {
+        return {
+          faces,
+          yaw: NaN,
+          pitch: NaN,
+          noseOffset: NaN,
+          faceColour: [],
+          roomColour,
+          blink: NaN,
+          smile: NaN,
+          jawOpen: NaN,
+        };
+      }
+      const scores: Record<string, number> = Object.fromEntries(
+        result.faceBlendshapes[0].categories.map((c: { categoryName: string; score: number }) => [
+          c.categoryName,
+          c.score,
+        ]),
+      );
       // Column-major 4×4; its third column is where the face's forward axis points in camera space.
       const m: number[] = result.facialTransformationMatrixes[0].data;
       const [fx, fy, fz] = [m[8], m[9], m[10]];
@@ -134,6 +157,9 @@ describeBrowser('simulated camera under MediaPipe FaceLandmarker', () => {
         noseOffset: (points[1].x - (left + right) / 2) / (right - left),
         faceColour: meanColour(left * width + w / 4, top * height + h / 4, w / 2, h / 2),
         roomColour,
+        blink: (scores.eyeBlinkLeft + scores.eyeBlinkRight) / 2,
+        smile: (scores.mouthSmileLeft + scores.mouthSmileRight) / 2,
+        jawOpen: scores.jawOpen,
       };
     };
     const measure = async (count: number): Promise<FrameReading[]> => {
@@ -226,22 +252,45 @@ describeBrowser('simulated camera under MediaPipe FaceLandmarker', () => {
     expect(Math.abs(chroma(prompted.faceColour)[2] - chroma(unlit.faceColour)[2])).toBeLessThan(0.005);
   });
 
-  it('a replayed recording turns as another script says, from the start of the script phase', async () => {
-    const other = deriveLivenessScript('00112233445566778899aabbccddeeff');
-    const replay: ReplayedScript = {
-      prompts: [{ action: 'turn-right', start: 1000, end: 3500 }],
-      flashes: other.flashes.map(({ rgb, start, end }) => ({ rgb, start, end })),
-    };
-    const page = await openCamera('replay', replay);
-    await show(page, 'data-prompt', 'turn-left');
-    const beforeScript = pose(await measure(page, 3));
-    await show(page, 'data-phase', 'script');
-    // Into the replayed window (1000–3500 ms) by at least the reaction and the movement.
-    await page.waitForTimeout(800);
-    const inWindow = pose(await measure(page, 3));
+  const expressions = (readings: FrameReading[]) => ({
+    blink: Math.max(...readings.map((r) => r.blink).filter((v) => !Number.isNaN(v))),
+    smile: median(readings.map((r) => r.smile)),
+    jawOpen: median(readings.map((r) => r.jawOpen)),
+  });
 
-    expect(Math.abs(beforeScript.yaw)).toBeLessThan(10);
-    expect(inWindow.yaw).toBeLessThanOrEqual(-20);
+  /** Readings while a prompt is shown, from the visitor's reaction on, and at rest after it. */
+  async function prompted(page: Page, action: string) {
+    await page.evaluate((value) => {
+      document.querySelector('[data-peerproof-liveness]')!.setAttribute('data-prompt', value);
+    }, action);
+    await page.waitForTimeout(350);
+    const during = expressions(await measure(page, 12));
+    await show(page, 'data-prompt', null);
+    return during;
+  }
+
+  it('the tier-(i) visitor blinks, smiles and opens its mouth as MediaPipe reads them; the rigid puppet does not', async () => {
+    const readings: Record<string, Record<string, ReturnType<typeof expressions>>> = {};
+    for (const behaviour of ['cooperative', 'puppet'] as const) {
+      const page = await openCamera(behaviour);
+      const rest = expressions(await measure(page, 12));
+      readings[behaviour] = {
+        rest,
+        blink: await prompted(page, 'blink'),
+        smile: await prompted(page, 'smile'),
+        open: await prompted(page, 'open-mouth'),
+      };
+    }
+    console.log(`blendshapes under the prompts: ${JSON.stringify(readings)}`);
+    const { cooperative, puppet } = readings;
+    expect(cooperative.blink.blink).toBeGreaterThan(cooperative.rest.blink + 0.25);
+    // The astronaut smiles already (~0.9 at rest): the prompt takes half the room that is left.
+    expect(cooperative.smile.smile).toBeGreaterThan(cooperative.rest.smile + 0.5 * (1 - cooperative.rest.smile));
+    expect(cooperative.open.jawOpen).toBeGreaterThan(cooperative.rest.jawOpen + 0.15);
+    // The puppet's face is the photo's, whatever it is asked.
+    expect(puppet.blink.blink).toBeLessThan(puppet.rest.blink + 0.15);
+    expect(puppet.smile.smile).toBeLessThan(puppet.rest.smile + 0.25 * (1 - puppet.rest.smile));
+    expect(puppet.open.jawOpen).toBeLessThan(puppet.rest.jawOpen + 0.05);
   });
 
   it('a denied camera rejects getUserMedia with NotAllowedError', async () => {

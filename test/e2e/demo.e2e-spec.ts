@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { OnnxAdapter } from '../../src/adapters/onnx.adapter';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { JpegAdapter } from '../../src/adapters/jpeg.adapter';
-import { synthEvidence } from '../../src/liveness/eval/synthesise';
+import { DataSource } from 'typeorm';
+import { LivenessAttemptEntity } from '../../src/liveness/attempts/liveness-attempt.entity';
+import { LivenessClient } from '../../src/liveness/client/liveness-client';
 import { DEMO_LIVENESS_SITEKEY, DEMO_SITEKEY } from '../../src/sites/demo-site.service';
-import { FACES_DIR } from '../support/liveness';
+import { LiveClipSource } from '../support/live-clip-source';
 import { databaseKinds } from '../support/databases';
 import { solveChallenge } from '../support/solver';
 import type { TestApp } from '../support/test-app';
@@ -36,7 +35,10 @@ describe.each(databaseKinds())('demo page [%s]', (kind) => {
     return solved.body.token;
   }
 
-  /** The same on the liveness demo site, with evidence built from a real face photo. */
+  /**
+   * The same on the liveness demo site, with a liveness attempt of real frames run over HTTP. No attempt
+   * can pass until every required check is installed, so its row is marked passed, as the attempt flow does.
+   */
   async function livenessTokenFromWidget(): Promise<string> {
     const origin = 'http://localhost:8080';
     const challenge = await request(t.baseUrl)
@@ -44,14 +46,20 @@ describe.each(databaseKinds())('demo page [%s]', (kind) => {
       .set('Origin', origin)
       .send({ sitekey: DEMO_LIVENESS_SITEKEY, action: 'signup' })
       .expect(201);
-    const jpeg = new JpegAdapter();
-    const photo = jpeg.decode(fs.readFileSync(path.join(FACES_DIR, 'image_T1.jpg')));
-    const evidence = synthEvidence(jpeg, photo, { x: 122, y: 108, w: 175, h: 251 }, challenge.body.liveness.nonce);
+    const { attempt } = await new LivenessClient({
+      baseUrl: t.baseUrl,
+      source: new LiveClipSource(),
+      clock: { now: () => t.clock.nowMs(), sleep: async (ms) => t.clock.advance(ms) },
+    }).runAttempt(challenge.body.id);
+    await t.app
+      .get(DataSource)
+      .getRepository(LivenessAttemptEntity)
+      .update({ id: attempt }, { status: 'passed', score: 0.9, reasons: [] });
     const outputs = await solveChallenge(t.app.get(OnnxAdapter), challenge.body.inference);
     const solved = await request(t.baseUrl)
       .post(`/api/v1/challenges/${challenge.body.id}/solution`)
       .set('Origin', origin)
-      .send({ outputs, liveness: evidence })
+      .send({ outputs, liveness: { attempt } })
       .expect(200);
     return solved.body.token;
   }

@@ -4,19 +4,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { JpegAdapter } from '../../src/adapters/jpeg.adapter';
-import { OnnxAdapter } from '../../src/adapters/onnx.adapter';
-import { synthEvidence } from '../../src/liveness/eval/synthesise';
-import type { LivenessEvidence } from '../../src/protocol/liveness';
+import type { WireFrame } from '../../src/liveness/client/liveness-client';
+import { LivenessClient, LivenessClientError } from '../../src/liveness/client/liveness-client';
 import { databaseKinds } from '../support/databases';
-import { createSite, siteverify } from '../support/fixtures';
-import { FACES_DIR } from '../support/liveness';
-import { solveChallenge } from '../support/solver';
+import { createSite } from '../support/fixtures';
+import { LiveClipSource } from '../support/live-clip-source';
 import type { TestApp } from '../support/test-app';
 import { startTestApp } from '../support/test-app';
 
 const ORIGIN = 'https://shop.example.com';
-const FACE = { x: 122, y: 108, w: 175, h: 251 };
 
 /** Everything the app logs, as text: its Nest logger at debug level and anything written to stdout/stderr. */
 class CapturedLogs implements LoggerService {
@@ -56,13 +52,13 @@ class CapturedLogs implements LoggerService {
 }
 
 /**
- * Byte patterns that only a crop could leave: runs from the middle of each JPEG (its entropy-coded data,
+ * Byte patterns that only a frame could leave: runs from the middle of each JPEG (its entropy-coded data,
  * unique to the picture), raw, as hex and as base64 taken from the middle of the submitted string.
  */
-function cropPatterns(evidence: LivenessEvidence): { text: string[]; bytes: Buffer[] } {
+function cropPatterns(frames: readonly WireFrame[]): { text: string[]; bytes: Buffer[] } {
   const text: string[] = [];
   const bytes: Buffer[] = [];
-  for (const crop of evidence.crops) {
+  for (const crop of frames) {
     const raw = Buffer.from(crop.jpeg, 'base64');
     const middle = raw.subarray(Math.floor(raw.length / 2), Math.floor(raw.length / 2) + 24);
     bytes.push(middle);
@@ -80,56 +76,64 @@ async function dumpAllRows(t: TestApp): Promise<string> {
     db.options.type === 'postgres'
       ? await db.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'`)
       : await db.query(`SELECT name FROM sqlite_master WHERE type = 'table'`);
-  expect(tables.map((table) => table.name)).toEqual(expect.arrayContaining(['challenges', 'tokens', 'jobs']));
+  expect(tables.map((table) => table.name)).toEqual(
+    expect.arrayContaining(['challenges', 'tokens', 'liveness_attempts']),
+  );
   const dumps: string[] = [];
   for (const { name } of tables) dumps.push(JSON.stringify(await db.query(`SELECT * FROM "${name}"`)));
   return dumps.join('\n');
 }
 
-describe.each(databaseKinds())('liveness privacy: crops reach neither the database nor the logs [%s]', (kind) => {
+describe.each(databaseKinds())('liveness privacy: frames reach neither the database nor the logs [%s]', (kind) => {
   let t: TestApp;
   const logs = new CapturedLogs();
   beforeAll(async () => {
     logs.captureStreams();
     // Debug level logs every request (route, status, time): the most this service ever writes.
-    t = await startTestApp(kind, { LOG_LEVEL: 'debug', PEER_AUDIT_RATE: '1' }, { logger: logs });
+    // Loopback is the trusted proxy and the attempts name their client, as the other liveness specs do.
+    t = await startTestApp(kind, { LOG_LEVEL: 'debug', TRUST_PROXY: '1' }, { logger: logs });
   });
   afterAll(async () => {
     logs.release();
     await t?.close();
   });
 
-  it('keeps no image bytes after a passed and a failed attempt', async () => {
-    const jpeg = new JpegAdapter();
-    const photo = jpeg.decode(fs.readFileSync(path.join(FACES_DIR, 'image_T1.jpg')));
+  it('keeps no image bytes after an attempt that ran to its verdict and one refused mid-way', async () => {
     const site = await createSite(t, { level: 'liveness', difficulty: 'easy' });
-    const attempt = async (evidenceNonce: (nonce: string) => string) => {
-      const issued = await request(t.baseUrl)
-        .post('/api/v1/challenges')
-        .set('Origin', ORIGIN)
-        .send({ sitekey: site.sitekey });
-      const challenge = issued.body;
-      const evidence = synthEvidence(jpeg, photo, FACE, evidenceNonce(challenge.liveness.nonce));
-      const outputs = await solveChallenge(t.app.get(OnnxAdapter), challenge.inference);
-      const answer = await request(t.baseUrl)
-        .post(`/api/v1/challenges/${challenge.id}/solution`)
-        .set('Origin', ORIGIN)
-        .send({ outputs, liveness: evidence });
-      return { evidence, answer: answer.body };
-    };
+    const issued = await request(t.baseUrl)
+      .post('/api/v1/challenges')
+      .set('Origin', ORIGIN)
+      .send({ sitekey: site.sitekey })
+      .expect(201);
+    const sent: WireFrame[] = [];
+    const client = (tamper: (frames: WireFrame[]) => WireFrame[]) =>
+      new LivenessClient({
+        baseUrl: t.baseUrl,
+        source: new LiveClipSource(),
+        headers: { 'X-Forwarded-For': '203.0.113.9' },
+        clock: { now: () => t.clock.nowMs(), sleep: async (ms) => t.clock.advance(ms) },
+        tamper: (frames) => {
+          const out = tamper(frames);
+          sent.push(...out);
+          return out;
+        },
+      });
 
-    const passed = await attempt((nonce) => nonce);
-    expect(passed.answer.status).toBe('solved');
-    await siteverify(t, { secret: site.secret, response: passed.answer.token }).expect(200);
-    const failed = await attempt(() => 'ffffffffffffffffffffffffffffffff');
-    expect(failed.answer.status).toBe('failed');
+    const whole = await client((frames) => frames).runAttempt(issued.body.id);
+    expect(whole.verdict.passed).toBe(false);
+    // A frame whose MAC is wrong is refused after its bytes were read: it must not linger either.
+    const refused = await client((frames) => frames.map((frame) => ({ ...frame, mac: 'A'.repeat(43) })))
+      .runAttempt(issued.body.id)
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(LivenessClientError);
+    expect(refused).toMatchObject({ code: 'frame-mac-invalid' });
 
-    const patterns = [passed, failed].map(({ evidence }) => cropPatterns(evidence));
+    const patterns = [cropPatterns(sent)];
     const rows = await dumpAllRows(t);
     const logged = logs.lines.join('\n');
     // The capture works: requests were logged and rows written, so an absence below means something.
-    expect(logged).toContain('/api/v1/challenges/:id/solution');
-    expect(rows).toContain('liveness-failed');
+    expect(logged).toContain('/api/v1/challenges/:id/liveness');
+    expect(rows).toContain('frame-mac-invalid');
     for (const { text } of patterns) {
       for (const fragment of text) {
         expect(rows).not.toContain(fragment);

@@ -7,25 +7,36 @@
  * turns and tilts in 3-D and is perspective-projected, so a landmarker sees the nose move across the face
  * and the far cheek foreshorten as with a real head, not a sheared picture.
  *
- * The simulated visitor watches the liveness overlay as a person would (`widget/src/liveness-contract.ts`):
- * it reacts to `data-prompt` after ~300 ms, moving smoothly, and once `data-flash` is painted its face
- * reflects that colour in the next frame (light added in proportion to the skin's own colour, fading out
- * towards the background; the capture pipeline adds a camera's latency), under mild sensor noise. Blink, smile and open-mouth cannot be performed honestly by one
- * photo: a cooperative visitor leaves them out, so tests that must pass pick scripts without them.
+ * THE COOPERATIVE VISITOR IS AN ATTACK, AND THE TIER-(i) STAND-IN. A photo animated by 2-D warping is
+ * attack tier (i) of docs/liveness.md ("a photo animated with expressions by 2D warping, the stand-in for
+ * face reenactment"), which the level documents as measured rather than stopped. That is why a happy-path
+ * test may use it: it does everything a cooperative person does (every head movement and expression,
+ * the flashes' light on the skin with a camera's latency), so it passes only through checks that a live
+ * person passes, and no check is switched off for it. The project's own lower tiers are behaviours of the
+ * same camera and must fail: `puppet` (tier (f), the rigid photo puppet) and `static` (a still photo).
+ *
+ * What the cooperative visitor does, watching the overlay as a person would (widget/src/liveness-contract.ts):
+ * - reacts to `data-prompt` after ~300 ms, moving smoothly: head turns and look-up as the height field
+ *   above; blink: the upper lids close over the eyes for ~200 ms (skin from above the eye drawn down, a
+ *   lash line at the lid's edge), twice a prompt; smile: the mouth corners move out and up; open mouth:
+ *   the lower lip and jaw move down, the gap between the lips dark;
+ * - light: a lit `data-flash` reaches the picture after the camera's latency (`latencyMs`, 60–200 ms), as
+ *   light added in proportion to the surface's own colour (multiplicative with the albedo), strongest on
+ *   the face, weaker on the hair, ears and neck, almost none on the room behind;
+ * - mild sensor noise in every frame.
  *
  * This function is serialised into the page: it must not use anything from outside its own body.
  */
-import type { PromptAction } from '../../src/protocol/liveness';
 
 export type FakeCameraBehaviour =
-  /** Follows the prompts it can perform and reflects the flashes. */
+  /** Tier (i): follows every prompt, expressions included, and reflects the flashes. */
   | 'cooperative'
+  /** Tier (f), a rigid photo puppet: turns and looks up, reflects the flashes, but has no expressions. */
+  | 'puppet'
   /** A photo held still: no movement, no reflectance. */
   | 'static'
-  /** Reflects the flashes but never moves. */
+  /** Reflects the flashes but never moves (a video of a person who ignores the prompts). */
   | 'ignore-prompts'
-  /** Plays the movements and flashes of another challenge's script (`replay`), from the script's start. */
-  | 'replay'
   /** getUserMedia rejects with a NotAllowedError, as when the visitor refuses the camera. */
   | 'denied';
 
@@ -39,14 +50,12 @@ export interface PhotoFace {
   /** The nose ridge, from between the eyes to the tip. */
   bridge: { x: number; y: number };
   tip: { x: number; y: number };
+  /** The eyes' openings: centres and half-sizes (left and right as seen in the photo). */
+  eyes: Array<{ x: number; y: number; rx: number; ry: number }>;
+  /** The mouth: its corners, and the lip line's sag below them at the centre. */
+  mouth: { left: { x: number; y: number }; right: { x: number; y: number }; sag: number };
   /** Degrees to tilt the photo's head up so that, at rest, it faces the camera (a portrait may look down). */
   levelPitch: number;
-}
-
-/** The part of another challenge's script a replayed recording shows (ms from the script's start). */
-export interface ReplayedScript {
-  prompts: { action: PromptAction; start: number; end: number }[];
-  flashes: { rgb: readonly [number, number, number]; start: number; end: number }[];
 }
 
 export interface FakeCameraConfig {
@@ -65,14 +74,15 @@ export interface FakeCameraConfig {
   lookUpDegrees?: number;
   /** Light the screen adds to the face, as a fraction of the skin's colour at full flash. */
   reflectance?: number;
-  /** For `replay`. */
-  replay?: ReplayedScript;
+  /** From the screen's paint to the frame that shows its light, ms (a webcam: 60–200). */
+  latencyMs?: number;
 }
 
-/** The prompts one photo can perform honestly: head poses. Blink, smile and open-mouth need a moving face. */
-export const PERFORMABLE_ACTIONS: readonly PromptAction[] = ['turn-left', 'turn-right', 'look-up'];
-
-/** The frontal fixture photo and where its head is (measured with MediaPipe on the still photo). */
+/**
+ * The frontal fixture photo (test/fixtures/faces/astronaut.jpg, public domain, see the README there) and
+ * where its head, eyes and mouth are (the head measured with MediaPipe on the still photo; eyes and mouth
+ * read off the photo's pixels).
+ */
 export const ASTRONAUT_FACE: PhotoFace = {
   cx: 0.44,
   cy: 0.245,
@@ -80,6 +90,11 @@ export const ASTRONAUT_FACE: PhotoFace = {
   ry: 0.125,
   bridge: { x: 0.439, y: 0.198 },
   tip: { x: 0.436, y: 0.256 },
+  eyes: [
+    { x: 0.398, y: 0.199, rx: 0.02, ry: 0.011 },
+    { x: 0.479, y: 0.201, rx: 0.02, ry: 0.011 },
+  ],
+  mouth: { left: { x: 0.395, y: 0.276 }, right: { x: 0.482, y: 0.274 }, sag: 0.009 },
   levelPitch: 6,
 };
 
@@ -122,39 +137,49 @@ export function installFakeCamera(config: FakeCameraConfig): void {
       flash: [number, number, number] | null;
     }
     const history: Seen[] = [];
-    let scriptStart: number | null = null;
-    const observeOverlay = ({ t, phase, prompt, flash: rgb }: OverlayState) => {
-      if (phase === 'script' && scriptStart === null) scriptStart = t;
+    const observeOverlay = ({ t, prompt, flash: rgb }: OverlayState) => {
       const flash = parseRgb(rgb);
       const last = history[history.length - 1];
       if (!last || last.prompt !== prompt || String(last.flash) !== String(flash)) history.push({ t, prompt, flash });
-      while (history.length > 2 && history[1].t < t - 2000) history.shift();
+      while (history.length > 2 && history[1].t < t - 3000) history.shift();
     };
     const seenAt = (t: number): Seen | undefined => {
       let found: Seen | undefined;
       for (const entry of history) if (entry.t <= t) found = entry;
       return found;
     };
-    /** What the replayed recording shows at `t` ms after this script's start. */
-    const replayedAt = (t: number) => {
-      const script = config.replay ?? { prompts: [], flashes: [] };
-      const prompt = script.prompts.find((p) => t >= p.start && t < p.end);
-      const flash = script.flashes.find((f) => t >= f.start && t < f.end);
-      return { prompt: prompt?.action ?? null, flash: flash ? ([...flash.rgb] as [number, number, number]) : null };
+
+    /** Eyelid closure (0 open, 1 shut) `sinceMs` into a blink prompt: two blinks of ~200 ms, 900 ms apart. */
+    const blinkAt = (sinceMs: number): number => {
+      const phase = sinceMs % 900;
+      if (sinceMs > 1800 || phase > 200) return 0;
+      // 60 ms down, 80 ms shut, 60 ms up.
+      return phase < 60 ? phase / 60 : phase < 140 ? 1 : (200 - phase) / 60;
     };
 
-    /** The target pose and the light on the face at `now`, as this visitor perceives and reacts. */
-    const stimulus = (now: number): { pose: [number, number]; light: [number, number, number] | null } => {
-      if (config.behaviour === 'static') return { pose: [0, 0], light: null };
-      if (config.behaviour === 'replay') {
-        if (scriptStart === null) return { pose: [0, 0], light: null };
-        const moving = replayedAt(now - scriptStart - REACTION_MS);
-        const lit = replayedAt(now - scriptStart);
-        return { pose: poseOf(moving.prompt), light: lit.flash };
-      }
-      const light = seenAt(now)?.flash ?? null;
-      if (config.behaviour === 'ignore-prompts') return { pose: [0, 0], light };
-      return { pose: poseOf(seenAt(now - REACTION_MS)?.prompt ?? null), light };
+    interface Stimulus {
+      pose: [number, number];
+      /** Blink closure, smile and mouth opening targets, 0–1. */
+      expression: [number, number, number];
+      light: [number, number, number] | null;
+    }
+    /** What this visitor does at `now`, as it perceives the overlay and reacts. */
+    const stimulus = (now: number): Stimulus => {
+      const none: [number, number, number] = [0, 0, 0];
+      if (config.behaviour === 'static') return { pose: [0, 0], expression: none, light: null };
+      // The light of a colour reaches the picture after the camera's latency.
+      const light = seenAt(now - (config.latencyMs ?? 100))?.flash ?? null;
+      if (config.behaviour === 'ignore-prompts') return { pose: [0, 0], expression: none, light };
+      const reacted = seenAt(now - REACTION_MS);
+      const prompt = reacted?.prompt ?? null;
+      const pose = poseOf(prompt);
+      if (config.behaviour === 'puppet') return { pose, expression: none, light };
+      const expression: [number, number, number] = [
+        prompt === 'blink' && reacted ? blinkAt(now - REACTION_MS - reacted.t) : 0,
+        prompt === 'smile' ? 1 : 0,
+        prompt === 'open-mouth' ? 1 : 0,
+      ];
+      return { pose, expression, light };
     };
 
     const VERTEX = `
@@ -186,20 +211,68 @@ void main() {
   vec2 screen = world.xy * distance / (distance - world.z);
   gl_Position = vec4(screen.x / (0.5 * uAspect), screen.y / 0.5, -0.5 * world.z, 1.0);
   vUv = aUv;
-  vFace = 1.0 - smoothstep(0.55, 1.05, r);
+  // The screen lights the face fully, the hair, ears and neck around it a third as much, the room almost not.
+  vFace = 0.03 + 0.32 * (1.0 - smoothstep(1.0, 1.7, r)) + 0.65 * (1.0 - smoothstep(0.75, 1.05, r));
 }`;
+    // Expressions are 2-D warps of the photo in its own coordinates (vUv: y down), so they move with the
+    // head: each output pixel samples the photo where that bit of skin was before the warp.
     const FRAGMENT = `
-precision mediump float;
+precision highp float;
 uniform sampler2D uTexture;
 uniform vec3 uLight;
 uniform float uSeed;
 uniform float uNoise;
+uniform vec4 uEye0;    // centre, half-size (photo uv)
+uniform vec4 uEye1;
+uniform vec4 uMouth;   // left corner, right corner
+uniform float uSag;
+uniform vec3 uExpr;    // blink closure, smile, mouth opening: 0..1
 varying vec2 vUv;
 varying float vFace;
 float hash(vec2 p) { return fract(sin(dot(p, vec2(12.9898, 78.233)) + uSeed) * 43758.5453); }
+// The upper lid drawn down over one eye: covered pixels show the skin above the eye, stretched.
+vec3 lid(vec2 uv, vec4 eye, vec3 colour) {
+  vec2 e = (uv - eye.xy) / eye.zw;
+  if (abs(e.x) >= 1.0 || uExpr.x <= 0.0) return colour;
+  float shape = sqrt(1.0 - e.x * e.x);
+  float edge = -shape + 2.0 * shape * uExpr.x;   // the lid's lower edge, from the eye's top down
+  if (e.y < -shape || e.y > edge + 0.18) return colour;
+  if (e.y > edge) return colour * 0.55;          // the lash line
+  float above = -1.25 - 0.45 * (edge - e.y);      // skin between the eye and the brow
+  return texture2D(uTexture, vec2(uv.x, eye.y + above * eye.w)).rgb;
+}
 void main() {
-  vec3 skin = texture2D(uTexture, vUv).rgb;
-  vec3 lit = skin + uLight * skin * vFace;
+  vec2 uv = vUv;
+  vec2 left = uMouth.xy;
+  vec2 right = uMouth.zw;
+  float width = right.x - left.x;
+  vec2 centre = 0.5 * (left + right);
+  // Smile: each corner moves out and up; the skin around it follows, less with distance.
+  float sigma = 0.45 * width;
+  vec2 dl = uExpr.y * vec2(-0.12, -0.10) * width;
+  vec2 dr = uExpr.y * vec2(0.12, -0.10) * width;
+  uv -= dl * exp(-dot(uv - left, uv - left) / (2.0 * sigma * sigma));
+  uv -= dr * exp(-dot(uv - right, uv - right) / (2.0 * sigma * sigma));
+  // Open mouth: below the lip line the lower lip and jaw move down, most at the centre, fading by the chin.
+  float across = (uv.x - centre.x) / (0.55 * width);
+  float envelope = max(0.0, 1.0 - across * across);
+  float lipY = mix(left.y, right.y, clamp((uv.x - left.x) / width, 0.0, 1.0)) + uSag * envelope;
+  // The jaw moves as a whole, chin included: wider than the lips, fading out into the neck.
+  float jawAcross = (uv.x - centre.x) / (1.1 * width);
+  float jaw = max(0.0, 1.0 - jawAcross * jawAcross);
+  float drop = 0.6 * width * uExpr.z * mix(jaw, envelope, 0.5);
+  bool inside = false;
+  if (uv.y > lipY && drop > 0.0) {
+    float fall = 1.0 - smoothstep(0.9 * width, 2.2 * width, uv.y - lipY);
+    float source = uv.y - drop * fall;
+    if (source < lipY) inside = true;
+    uv.y = source;
+  }
+  vec3 skin = inside ? vec3(0.16, 0.06, 0.06) * (0.6 + 0.4 * envelope) : texture2D(uTexture, uv).rgb;
+  skin = lid(vUv, uEye0, skin);
+  skin = lid(vUv, uEye1, skin);
+  // The screen's light, multiplicative with the albedo, falling off from the face to the room.
+  vec3 lit = skin * (vec3(1.0) + uLight * vFace);
   vec3 noise = vec3(hash(gl_FragCoord.xy), hash(gl_FragCoord.yx + 7.0), hash(gl_FragCoord.xy + 13.0)) - 0.5;
   gl_FragColor = vec4(lit + 2.0 * uNoise * noise, 1.0);
 }`;
@@ -277,13 +350,28 @@ void main() {
       gl.depthFunc(gl.LEQUAL);
       gl.viewport(0, 0, WIDTH, HEIGHT);
 
+      const [eye0, eye1] = face.eyes;
+      const eyeUniform = (name: string, eye: PhotoFace['eyes'][number]) =>
+        gl.uniform4f(uniform(name), eye.x, eye.y, eye.rx, eye.ry);
+      eyeUniform('uEye0', eye0);
+      eyeUniform('uEye1', eye1);
+      gl.uniform4f(uniform('uMouth'), face.mouth.left.x, face.mouth.left.y, face.mouth.right.x, face.mouth.right.y);
+      gl.uniform1f(uniform('uSag'), face.mouth.sag);
+
       let pose: [number, number] = [0, 0];
+      let expression: [number, number, number] = [0, 0, 0];
       let last = clock();
       const draw = () => {
         const now = clock();
-        const { pose: target, light } = stimulus(now);
+        const { pose: target, expression: wanted, light } = stimulus(now);
         const follow = 1 - Math.exp(-(now - last) / MOVE_TAU_MS);
         pose = [pose[0] + (target[0] - pose[0]) * follow, pose[1] + (target[1] - pose[1]) * follow];
+        // A blink follows its own profile; a smile and an opening mouth ease in and out like the head.
+        expression = [
+          wanted[0],
+          ...([1, 2].map((k) => expression[k] + (wanted[k] - expression[k]) * follow) as [number, number]),
+        ];
+        gl.uniform3f(uniform('uExpr'), ...expression);
         last = now;
         const yaw = (pose[0] * Math.PI) / 180;
         // Looking up lifts the nose: a rotation about x that moves +z towards +y.
@@ -312,7 +400,7 @@ void main() {
         config = message.config;
         start(message.canvas, message.photo);
       } else {
-        // A new light shows in the next frame; the camera's own latency is the capture pipeline's.
+        // Redrawn at once: a change shows in the frame after the visitor's reaction or the camera's latency.
         observeOverlay(message.state);
         redraw();
       }

@@ -221,7 +221,6 @@ describe('loadConfig', () => {
     ['DEMO_SITE', 'on', 'DEMO_SITE: must be true or false'],
     ['PEER_SERVICE_SEAT', 'sometimes', 'PEER_SERVICE_SEAT: must be true or false'],
     ['LIVENESS_THRESHOLD', '1.5', 'LIVENESS_THRESHOLD: must be a fraction between 0 and 1'],
-    ['LIVENESS_ANTISPOOF_MIN', 'high', 'LIVENESS_ANTISPOOF_MIN: must be a fraction between 0 and 1'],
     ['LIVENESS_ANTISPOOF_VETO', 'sometimes', 'LIVENESS_ANTISPOOF_VETO: must be true or false'],
     ['LIVENESS_DEEPFAKE_THRESHOLD', '-0.1', 'LIVENESS_DEEPFAKE_THRESHOLD: must be a fraction between 0 and 1'],
     [
@@ -248,19 +247,11 @@ describe('loadConfig', () => {
   it('reads the liveness thresholds, with defaults', () => {
     expect(loadConfig({}).liveness).toEqual({
       threshold: 0.6,
-      flashMinCorrelation: 0.5,
-      antiSpoofMin: 0.5,
-      deepfakeMin: 0.1,
-      faceMinIou: 0.4,
       passiveChecks: true,
       passive: { antiSpoofThreshold: 0.08, antiSpoofVeto: true, deepfakeThreshold: 0.05, deepfakeVeto: false },
     });
     const sut = loadConfig({
       LIVENESS_THRESHOLD: '0.7',
-      LIVENESS_FLASH_MIN_CORRELATION: '0.4',
-      LIVENESS_ANTISPOOF_MIN: '0.3',
-      LIVENESS_DEEPFAKE_MIN: '0',
-      LIVENESS_FACE_MIN_IOU: '0.5',
       LIVENESS_PASSIVE_CHECKS: 'false',
       LIVENESS_ANTISPOOF_THRESHOLD: '0.5',
       LIVENESS_ANTISPOOF_VETO: 'false',
@@ -269,10 +260,6 @@ describe('loadConfig', () => {
     });
     expect(sut.liveness).toEqual({
       threshold: 0.7,
-      flashMinCorrelation: 0.4,
-      antiSpoofMin: 0.3,
-      deepfakeMin: 0,
-      faceMinIou: 0.5,
       passiveChecks: false,
       passive: { antiSpoofThreshold: 0.5, antiSpoofVeto: false, deepfakeThreshold: 0.04, deepfakeVeto: true },
     });

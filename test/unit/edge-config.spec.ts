@@ -22,7 +22,7 @@ describe('edge configuration', () => {
 
     expect(sut.http).toMatchObject({
       trustProxy: { kind: 'none' },
-      bodyLimits: { defaultBytes: 65_536, solutionBytes: 917_504, livenessStepBytes: 716_800 },
+      bodyLimits: { defaultBytes: 65_536, solutionBytes: 917_504, livenessStepBytes: 810_000 },
       timeouts: { headersMs: 10_000, requestMs: 30_000, idleMs: 60_000, keepAliveMs: 5_000 },
       connections: { max: null, perIp: 128 },
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { LIVENESS_HINTS } from '../../src/protocol/challenge-wire';
-import { PROMPT_ACTIONS } from '../../src/protocol/liveness';
+import { EXPRESSIONS, MOVEMENTS } from '../../src/protocol/liveness-plan';
 import { LANGUAGES, errorText, textsFor } from '../../widget/src/i18n';
 import { CAPTURE_ERROR_CODES } from '../../widget/src/liveness-contract';
 import { OVERLAY_TEXTS, overlayTextsFor } from '../../widget/src/liveness/overlay-texts';
@@ -53,7 +53,7 @@ describe('widget texts', () => {
 
     expect(Object.keys(liveness.phases).sort()).toEqual([...LIVENESS_PHASES].sort());
     expect(Object.keys(overlay.guidance).sort()).toEqual([...GUIDANCE_HINTS].sort());
-    expect(Object.keys(overlay.prompts).sort()).toEqual([...PROMPT_ACTIONS].sort());
+    expect(Object.keys(overlay.prompts).sort()).toEqual([...MOVEMENTS, ...EXPRESSIONS].sort());
     expect(Object.keys(liveness.captureErrors).sort()).toEqual([...CAPTURE_ERROR_CODES].sort());
     expect(Object.keys(liveness.hints).sort()).toEqual([...LIVENESS_HINTS].sort());
   });

@@ -10,7 +10,7 @@ import type {
 } from '../../src/protocol/challenge-wire';
 import { LIVENESS_HINTS } from '../../src/protocol/challenge-wire';
 import type { WireOutput } from '../../src/protocol/inference-task';
-import type { LivenessEvidence } from '../../src/protocol/liveness';
+import type { LivenessProof } from './liveness-contract';
 import { anchorTestSitekey } from '../../src/protocol/anchor-test-keys';
 
 export type IssuedChallenge = ChallengeResponseDto | TestChallengeResponseDto;
@@ -56,7 +56,7 @@ export class ServiceClient {
     challengeId: string,
     sitekey: string,
     outputs: WireOutput[],
-    liveness?: LivenessEvidence,
+    liveness?: LivenessProof,
   ): Promise<SolutionResultDto> {
     return this.post<SolutionResultDto>(`api/v1/challenges/${encodeURIComponent(challengeId)}/solution`, {
       sitekey,

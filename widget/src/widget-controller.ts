@@ -4,9 +4,9 @@
  * challenge the overlay (the lazily loaded chunk) and the worker run side by side, and the solution
  * carries both their results.
  */
-import type { ChallengeResponseDto, LivenessChallengeDto, LivenessHint } from '../../src/protocol/challenge-wire';
+import type { ChallengeResponseDto, LivenessHint } from '../../src/protocol/challenge-wire';
 import type { WireOutput } from '../../src/protocol/inference-task';
-import type { LivenessEvidence } from '../../src/protocol/liveness';
+import type { LivenessAttemptsOffer, LivenessProof, LivenessVerdictTexts } from './liveness-contract';
 import type { LivenessLoader } from './liveness-loader';
 import { LivenessUnavailableError, captureErrorCode } from './liveness-loader';
 import { ServiceError, isTestAnswer, knownHints } from './service-client';
@@ -24,14 +24,15 @@ export interface ControllerDeps {
   liveness: LivenessLoader;
 }
 
-/** The widget's language, which the liveness overlay speaks too. */
+/** The widget's language, which the liveness overlay speaks too, and its texts for a failed attempt. */
 export interface OverlayLocale {
   language: string;
+  verdictTexts: LivenessVerdictTexts;
 }
 
 interface Work {
   outputs: WireOutput[];
-  evidence?: LivenessEvidence;
+  liveness?: LivenessProof;
 }
 
 interface Failure {
@@ -134,7 +135,7 @@ export class WidgetController {
       fallbackAllowed = challenge.liveness?.fallback === true;
       const work = await this.work(challenge, capture.signal, current);
       if (!current()) return;
-      const result = await this.deps.service.submit(challenge.id, sitekey, work.outputs, work.evidence);
+      const result = await this.deps.service.submit(challenge.id, sitekey, work.outputs, work.liveness);
       if (!current()) return;
       if (result.status === 'failed') throw new ServiceError(result.reason, knownHints(result.hints));
       this.succeed(result.token, Date.parse(result.expiresAt) - skew);
@@ -168,25 +169,30 @@ export class WidgetController {
       return solved;
     });
     if (!liveness) return { outputs: (await solving).outputs };
-    const capturing = this.capture(liveness, signal, current).then((evidence) => {
-      if (current()) this.apply({ type: 'evidence-ready' });
-      return evidence;
-    });
-    const [solved, evidence] = await Promise.all([solving, capturing]);
-    return { outputs: solved.outputs, evidence };
+    const capturing = this.capture(challenge.id, { maxAttempts: liveness.maxAttempts }, signal, current).then(
+      (proof) => {
+        if (current()) this.apply({ type: 'evidence-ready' });
+        return proof;
+      },
+    );
+    const [solved, proof] = await Promise.all([solving, capturing]);
+    return { outputs: solved.outputs, liveness: proof };
   }
 
   private async capture(
-    challenge: LivenessChallengeDto,
+    challengeId: string,
+    offer: LivenessAttemptsOffer,
     signal: AbortSignal,
     current: () => boolean,
-  ): Promise<LivenessEvidence> {
+  ): Promise<LivenessProof> {
     const runLiveness = await this.deps.liveness.runner();
     // The attempt may have ended while the chunk loaded: then no overlay must open.
     if (signal.aborted) throw new ServiceError('capture-cancelled');
     try {
       return await runLiveness({
-        challenge,
+        challengeId,
+        liveness: { maxAttempts: offer.maxAttempts },
+        verdictTexts: this.locale.verdictTexts,
         language: this.locale.language,
         serviceBase: this.deps.liveness.serviceBase,
         signal,
@@ -196,6 +202,9 @@ export class WidgetController {
       });
     } catch (error) {
       if (captureErrorCode(error)) throw error;
+      // The service refused an attempt (liveness-failed with hints, an expired challenge, …): as a refused solution.
+      const refused = serviceRefusal(error);
+      if (refused) throw refused;
       // Not one of the contract's codes: the chunk itself broke, which the visitor can only route around.
       throw new LivenessUnavailableError(error);
     }
@@ -295,6 +304,13 @@ export class WidgetController {
 /** An error's code, with its hints and the fallback offer only where it has them. */
 function errorDetail({ code, hints, fallback }: ErrorState): Record<string, unknown> {
   return { code, ...(hints && { hints }), ...(fallback && { fallback }) };
+}
+
+/** A LivenessServiceError of the chunk, by shape (the chunk has its own copy of the class). */
+function serviceRefusal(error: unknown): ServiceError | null {
+  if (!(error instanceof Error) || error.name !== 'LivenessServiceError') return null;
+  const { code, hints } = error as { code?: unknown; hints?: unknown };
+  return typeof code === 'string' ? new ServiceError(code, knownHints(hints)) : null;
 }
 
 function failureOf(error: unknown): Failure {

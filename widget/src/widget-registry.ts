@@ -29,9 +29,10 @@ export class WidgetRegistry {
     const widgetId = `peerproof-${++this.counter}`;
     const fields = fieldNames.map((name): HiddenField => ({ name, id: freeId(name) }));
     // The view's actions reach the controller, created next; they only run on later clicks.
+    const texts = textsFor(language);
     const view = new WidgetView(
       container,
-      { widgetId, theme: options.theme, size: options.size, language, texts: textsFor(language), fields },
+      { widgetId, theme: options.theme, size: options.size, language, texts, fields },
       {
         activate: () => controller.activate(),
         retry: () => controller.activate(),
@@ -39,7 +40,9 @@ export class WidgetRegistry {
         warm: () => controller.warm(),
       },
     );
-    const controller = new WidgetController(widgetId, container, options, this.deps, view, { language });
+    const { failed, hints } = texts.liveness;
+    const verdictTexts = { failed, hints, retry: texts.retry };
+    const controller = new WidgetController(widgetId, container, options, this.deps, view, { language, verdictTexts });
     this.widgets.set(widgetId, controller);
     this.byElement.set(container, widgetId);
     loadStylesheet(this.stylesheetUrl, view.root);

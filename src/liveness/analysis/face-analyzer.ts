@@ -1,5 +1,5 @@
 /**
- * Liveness v2 (docs/liveness-v2-plan.md): the server's own face analysis. Every verdict reads these values,
+ * Liveness v2 (docs/liveness.md): the server's own face analysis. Every verdict reads these values,
  * measured from the frames' pixels, never a number the client reports.
  */
 import type { PixelRect, RgbImage } from '../rgb-image';

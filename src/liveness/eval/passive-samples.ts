@@ -1,5 +1,5 @@
 /**
- * The passive models' validation samples, cut the way the v2 widget cuts its frames (docs/liveness-v2-plan.md,
+ * The passive models' validation samples, cut the way the v2 widget cuts its frames (docs/liveness.md,
  * "A frame"): a square of 4 face-box sides about the face, kept inside the picture, 192 px, JPEG quality
  * 0.7; then the server's own UltraFace box in that frame. The live class is real recordings of people only.
  */
@@ -23,7 +23,7 @@ export interface SampleFile {
   file: string;
 }
 
-/** The v2 widget's frame (docs/liveness-v2-plan.md): context in face-box sides, side in pixels, JPEG quality. */
+/** The v2 widget's frame (docs/liveness.md): context in face-box sides, side in pixels, JPEG quality. */
 export const WIDGET_FRAME = { context: 4, side: 192, quality: 70 } as const;
 
 /** File names of the shared face samples and their labels (models/README.md and the fixtures' README). */

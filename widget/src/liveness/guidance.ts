@@ -2,7 +2,7 @@
  * What the oval guidance tells the visitor before the script starts, from the faces the landmarker found
  * and the brightness of the face. Pure: the overlay shows the hint, the gate decides when to start.
  */
-import type { FaceBox } from '../../../src/protocol/liveness';
+import type { FaceBox } from '../../../src/protocol/liveness-plan';
 import type { GuidanceHint } from '../liveness-contract';
 
 export const GUIDANCE_LIMITS = {

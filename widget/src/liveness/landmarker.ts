@@ -35,8 +35,10 @@ export class FaceTracker {
           baseOptions: { modelAssetPath: url(files.model), delegate: 'CPU' },
           runningMode: 'VIDEO',
           numFaces: MAX_FACES,
-          outputFaceBlendshapes: true,
-          outputFacialTransformationMatrixes: true,
+          // Landmarks only: the guidance and the crop need the face's box, and the service measures poses
+          // and expressions itself, so the blendshape model's time is saved for the guidance's frame rate.
+          outputFaceBlendshapes: false,
+          outputFacialTransformationMatrixes: false,
         },
       );
       return new FaceTracker(landmarker);
@@ -76,11 +78,5 @@ async function fetchFiles(url: URL): Promise<MediapipeFiles> {
 }
 
 export function toObservations(result: FaceLandmarkerResult): FaceObservation[] {
-  return result.faceLandmarks.map((landmarks, index) => ({
-    landmarks,
-    matrix: result.facialTransformationMatrixes?.[index]?.data ?? null,
-    blendshapes: Object.fromEntries(
-      (result.faceBlendshapes?.[index]?.categories ?? []).map((category) => [category.categoryName, category.score]),
-    ),
-  }));
+  return result.faceLandmarks.map((landmarks) => ({ landmarks }));
 }

@@ -1,31 +1,28 @@
 /**
  * The liveness chunk's entry (widget/dist/liveness.js, loaded by the widget with a dynamic import()): shows
- * the overlay, opens the camera, loads the face landmarker from the service, guides the face into the oval,
- * plays the challenge's script and resolves with the evidence. Raw frames never leave the browser and
- * nothing is logged. The contract is widget/src/liveness-contract.ts.
+ * the overlay, opens the camera, loads the face landmarker from the service, guides the face into the oval
+ * and plays attempts of liveness v2 over the step route until one passes, the service allows no more, or
+ * the visitor cancels. Face frames leave the page only as the attempt's JPEG frames to the service; nothing
+ * is logged. The contract is widget/src/liveness-contract.ts.
  */
-import type { FrameSummary, LivenessCrop, LivenessEvidence, LivenessScript } from '../../../src/protocol/liveness';
-import { LIVENESS_VERSION, deriveLivenessScript } from '../../../src/protocol/liveness-script';
 import type { RunLiveness, RunLivenessOptions } from '../liveness-contract';
-import { LivenessCaptureError } from '../liveness-contract';
+import { LivenessCaptureError, LivenessServiceError } from '../liveness-contract';
+import { AttemptClient } from './attempt-client';
 import { attachStream, openCamera, stopCamera } from './camera';
 import { FrameGrabber } from './frame-grabber';
 import { FaceTracker } from './landmarker';
 import type { OverlayPhase } from './overlay';
 import { LivenessOverlay } from './overlay';
 import { overlayTextsFor } from './overlay-texts';
-import type { CaptureSession } from './script-player';
-import { ScriptStalled, playScript, runGuidance } from './script-player';
+import { DetectionCost, runAttempt, runGuidance } from './step-player';
 
-export { LivenessCaptureError };
+export { LivenessCaptureError, LivenessServiceError };
 
-/** How often the script is played when takes are spoiled; the last take plays on whatever happens. */
-const MAX_SCRIPT_ATTEMPTS = 3;
+/** The service's default (docs/liveness-v2-plan.md); the challenge says its own. */
+const DEFAULT_MAX_ATTEMPTS = 3;
 
 export const runLiveness: RunLiveness = async (options) => {
   if (options.signal.aborted) throw new LivenessCaptureError('capture-cancelled');
-  // The script comes from the nonce, never from the service's copy of it (docs/liveness.md).
-  const script = deriveLivenessScript(options.challenge.nonce);
   const cancel = new AbortController();
   const onAbort = () => cancel.abort();
   options.signal.addEventListener('abort', onAbort, { once: true });
@@ -37,7 +34,7 @@ export const runLiveness: RunLiveness = async (options) => {
   });
   const phase = (next: OverlayPhase) => {
     overlay.setPhase(next);
-    options.onPhase?.(next);
+    if (next !== 'retry') options.onPhase?.(next);
   };
   // The 11 MB of WebAssembly load while the visitor reads the intro.
   const trackerLoading = FaceTracker.load(options.serviceBase);
@@ -50,13 +47,27 @@ export const runLiveness: RunLiveness = async (options) => {
     stream = await untilAborted(openCamera(), cancel.signal, stopCamera);
     await untilAborted(attachStream(overlay.video, stream), cancel.signal);
     const tracker = await untilAborted(trackerLoading, cancel.signal);
-    const session = { video: overlay.video, tracker, grabber: new FrameGrabber(overlay.video), overlay };
-    const { frames, crops } = await guideAndPlay({ ...session, signal: cancel.signal }, script, phase);
-    phase('done');
-    const evidence: LivenessEvidence = { version: LIVENESS_VERSION, nonce: script.nonce, frames, crops };
-    return evidence;
+    const grabber = new FrameGrabber(overlay.video);
+    const session = { video: overlay.video, tracker, grabber, overlay, cost: new DetectionCost() };
+    const client = new AttemptClient(options.serviceBase, options.challengeId);
+    const maxAttempts = options.liveness.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    for (let number = 1; ; number++) {
+      phase('guidance');
+      const face = await runGuidance({ ...session, signal: cancel.signal });
+      phase('script');
+      const result = await untilAborted(runAttempt({ ...session, signal: cancel.signal }, client, face), cancel.signal);
+      if (result.passed) {
+        phase('done');
+        return { attempt: result.attempt };
+      }
+      // The service counts attempts too; this only spares the visitor a Retry it would refuse.
+      if (number >= maxAttempts) throw new LivenessServiceError('liveness-failed', result.hints);
+      await untilAborted(overlay.offerRetry(options.verdictTexts, result.hints), cancel.signal);
+    }
   } catch (error) {
-    throw error instanceof LivenessCaptureError ? error : new LivenessCaptureError('camera-failed');
+    if (cancel.signal.aborted) throw new LivenessCaptureError('capture-cancelled');
+    if (error instanceof LivenessCaptureError || error instanceof LivenessServiceError) throw error;
+    throw new LivenessCaptureError('camera-failed', String(error));
   } finally {
     options.signal.removeEventListener('abort', onAbort);
     stopCamera(stream);
@@ -65,24 +76,6 @@ export const runLiveness: RunLiveness = async (options) => {
     trackerLoading.then((tracker) => tracker.close()).catch(() => undefined);
   }
 };
-
-/** A spoiled take (a hidden tab, a stall, the face gone) is played again, a few times, from the guidance. */
-async function guideAndPlay(
-  session: CaptureSession,
-  script: LivenessScript,
-  phase: (next: OverlayPhase) => void,
-): Promise<{ frames: FrameSummary[]; crops: LivenessCrop[] }> {
-  for (let attempt = 1; ; attempt++) {
-    phase('guidance');
-    await runGuidance(session);
-    phase('script');
-    try {
-      return await playScript({ ...session, restartOnStall: attempt < MAX_SCRIPT_ATTEMPTS }, script);
-    } catch (error) {
-      if (!(error instanceof ScriptStalled)) throw error;
-    }
-  }
-}
 
 /**
  * Races `promise` against the abort signal: rejects with `capture-cancelled` on abort, and hands a value that

@@ -20,7 +20,9 @@ video { width: 100%; height: 100%; object-fit: cover; transform: scaleX(-1); }
 .prompt { font-size: 22px; font-weight: 600; min-height: 1.4em; }
 button { font: inherit; font-size: 16px; padding: 8px 20px; border-radius: 8px; border: 2px solid #f9fafb;
   background: transparent; color: inherit; cursor: pointer; }
-button[data-action="start"] { background: #2563eb; border-color: #2563eb; color: #fff; }
+.verdict { display: flex; flex-direction: column; align-items: center; gap: 8px; }
+.hints { margin: 0; padding-left: 1.2em; text-align: left; }
+button[data-action="start"], button[data-action="retry"] { background: #2563eb; border-color: #2563eb; color: #fff; }
 button:focus-visible { outline: 3px solid #93c5fd; outline-offset: 2px; }
 [hidden] { display: none !important; }
 :host([data-flash]) .panel { color: #000; }

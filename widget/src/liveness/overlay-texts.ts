@@ -31,6 +31,7 @@ export const OVERLAY_TEXTS: Record<Language, LivenessTexts> = {
       smile: 'Smile',
       'open-mouth': 'Open your mouth',
     },
+    rest: 'Look straight at the camera.',
     holdStill: 'Hold still and face the screen.',
   },
   de: {
@@ -58,6 +59,7 @@ export const OVERLAY_TEXTS: Record<Language, LivenessTexts> = {
       smile: 'Lächeln',
       'open-mouth': 'Mund öffnen',
     },
+    rest: 'Schauen Sie direkt in die Kamera.',
     holdStill: 'Stillhalten und auf den Bildschirm schauen.',
   },
   fr: {
@@ -85,6 +87,7 @@ export const OVERLAY_TEXTS: Record<Language, LivenessTexts> = {
       smile: 'Souriez',
       'open-mouth': 'Ouvrez la bouche',
     },
+    rest: 'Regardez droit vers la caméra.',
     holdStill: 'Ne bougez plus et regardez l’écran.',
   },
   es: {
@@ -112,6 +115,7 @@ export const OVERLAY_TEXTS: Record<Language, LivenessTexts> = {
       smile: 'Sonría',
       'open-mouth': 'Abra la boca',
     },
+    rest: 'Mire directamente a la cámara.',
     holdStill: 'No se mueva y mire la pantalla.',
   },
   pt: {
@@ -139,6 +143,7 @@ export const OVERLAY_TEXTS: Record<Language, LivenessTexts> = {
       smile: 'Sorria',
       'open-mouth': 'Abra a boca',
     },
+    rest: 'Olhe diretamente para a câmera.',
     holdStill: 'Não se mexa e olhe para a tela.',
   },
   zh: {
@@ -166,6 +171,7 @@ export const OVERLAY_TEXTS: Record<Language, LivenessTexts> = {
       smile: '微笑',
       'open-mouth': '张嘴',
     },
+    rest: '请直视摄像头。',
     holdStill: '请保持不动，面向屏幕。',
   },
 };

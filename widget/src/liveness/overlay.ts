@@ -3,12 +3,13 @@
  * data attributes mirror what the visitor is shown (liveness-contract.ts), so sites and tests can follow it.
  * Built with createElement and textContent only; styles come from an adopted constructed stylesheet.
  */
-import type { PromptAction } from '../../../src/protocol/liveness';
-import type { GuidanceHint, LivenessTexts } from '../liveness-contract';
+import type { LivenessHint } from '../../../src/protocol/challenge-wire';
+import type { PromptAction } from '../../../src/protocol/liveness-plan';
+import type { GuidanceHint, LivenessTexts, LivenessVerdictTexts } from '../liveness-contract';
 import { OVERLAY_CSS } from './overlay-styles';
 import { button, el, text } from '../dom';
 
-export type OverlayPhase = 'intro' | 'camera' | 'guidance' | 'script' | 'done';
+export type OverlayPhase = 'intro' | 'camera' | 'guidance' | 'script' | 'retry' | 'done';
 
 export class LivenessOverlay {
   readonly host: HTMLElement;
@@ -21,6 +22,7 @@ export class LivenessOverlay {
   private readonly prompt: HTMLElement;
   private readonly startButton: HTMLButtonElement;
   private readonly cancelButton: HTMLButtonElement;
+  private readonly verdict: HTMLElement;
   private lastStatus = '';
 
   constructor(
@@ -60,7 +62,9 @@ export class LivenessOverlay {
     this.prompt = el('p', 'prompt');
     this.prompt.setAttribute('aria-live', 'assertive');
 
-    panel.append(title, this.intro, this.stage, this.recording, this.prompt, this.status);
+    this.verdict = el('div', 'verdict');
+    this.verdict.hidden = true;
+    panel.append(title, this.intro, this.stage, this.recording, this.prompt, this.status, this.verdict);
     this.cancelButton = actionButton('cancel', texts.cancel, actions.cancel);
     panel.append(this.cancelButton);
     panel.addEventListener('keydown', (event) => {
@@ -79,8 +83,40 @@ export class LivenessOverlay {
     this.intro.hidden = phase !== 'intro';
     this.stage.hidden = phase === 'intro' || phase === 'done';
     this.recording.hidden = phase === 'intro' || phase === 'done';
+    if (phase !== 'retry') this.verdict.hidden = true;
     if (phase === 'camera') this.setStatus(this.texts.preparing);
-    if (phase !== 'script') this.showPrompt(null);
+    if (phase !== 'script') this.showStep(null);
+  }
+
+  /**
+   * A failed attempt: the loader's texts with the service's hints, and Retry, which resolves the promise
+   * (a new attempt). Cancel stays, as in every phase.
+   */
+  offerRetry(texts: LivenessVerdictTexts, hints: readonly LivenessHint[]): Promise<void> {
+    this.setPhase('retry');
+    this.setStatus('');
+    return new Promise((resolve) => {
+      const list = el('ul', 'hints');
+      for (const hint of hints) list.append(text(el('li', 'hint'), texts.hints[hint]));
+      const retry = actionButton('retry', texts.retry, () => resolve());
+      this.verdict.replaceChildren(text(el('p', 'failed'), texts.failed), list, retry);
+      this.verdict.hidden = false;
+      retry.focus();
+    });
+  }
+
+  /** Which revealed step is playing (null: none, e.g. while its frames are checked). */
+  showStep(kind: 'rest' | 'prompt' | 'flashes' | null): void {
+    if (kind) this.host.dataset.step = kind;
+    else delete this.host.dataset.step;
+    if (kind !== 'prompt') this.showPrompt(null, kind === 'flashes');
+    if (kind === 'rest') this.setLine(this.texts.rest);
+    if (kind !== 'flashes') this.showFlash(null);
+  }
+
+  /** During a step: what is wrong with the face (null: nothing), from the landmarker only. */
+  showStepGuidance(hint: GuidanceHint | null): void {
+    this.setStatus(hint ? this.texts.guidance[hint] : '');
   }
 
   showGuidance(hint: GuidanceHint): void {
@@ -91,9 +127,11 @@ export class LivenessOverlay {
   showPrompt(action: PromptAction | null, holdStill = false): void {
     if (action) this.host.dataset.prompt = action;
     else delete this.host.dataset.prompt;
-    const line = action ? this.texts.prompts[action] : holdStill ? this.texts.holdStill : '';
+    this.setLine(action ? this.texts.prompts[action] : holdStill ? this.texts.holdStill : '');
+  }
+
+  private setLine(line: string): void {
     if (this.prompt.textContent !== line) this.prompt.textContent = line;
-    if (action || holdStill) this.setStatus('');
   }
 
   /** Lights the full-viewport flash layer in `rgb`, or returns it to the dark background. */

@@ -1,0 +1,234 @@
+/**
+ * Analyses one step of a liveness v2 attempt after its frames passed the structural checks: decodes every
+ * JPEG, runs the server's detector on every frame, and the step's checks on what it found. Frames live in
+ * this call's memory only; what it returns is derived numbers and reason codes.
+ */
+import type { JpegAdapter } from '../../adapters/jpeg.adapter';
+import type { FlashStep, PlanStep } from '../../protocol/liveness-plan';
+import type { AttemptCheckName, AttemptState } from '../attempts/attempt-state';
+import { REQUIRED_CHECKS } from '../attempts/attempt-verdict';
+import type { CheckedFrame } from '../attempts/frame-structure';
+import type { CheckResult } from '../check-result';
+import { unavailable } from '../check-result';
+import { checkContinuity } from '../checks/continuity.check';
+import { checkFlashResponse } from '../checks/flash-response.check';
+import { checkPassiveFrames } from '../checks/passive.check';
+import type { MeasuredFrame } from '../checks/prompt.check';
+import { checkPrompt } from '../checks/prompt.check';
+import type { LivenessModelRunner } from '../liveness-models';
+import { detectFaces, LIVENESS_MODELS } from '../liveness-models';
+import type { PassiveConfig } from '../passive/passive-config';
+import type { AnalysedFrame, FaceAnalyzer, FaceMeasures } from './face-analyzer';
+import { checkFacePresent, checkIdentity, meanDescriptor } from './face-checks';
+
+/** Landmarks cost ~70–90 ms a frame: the rest step's baseline and each prompt window use a sample. */
+export const MEASURED_REST_FRAMES = 5;
+export const MEASURED_PROMPT_FRAMES = 10;
+/** Identity descriptors per step (~200 ms each). */
+export const DESCRIBED_FRAMES = 3;
+/**
+ * Identity in a prompt step is judged on its frames that face the camera as at rest (yaw and pitch within
+ * this of the baseline): face-api's descriptor of a 40° turn reads ~0.37 from the same face's frontal one,
+ * beyond SAME_PERSON_BELOW (docs/liveness-analysis.md: same person max 0.40, turned against frontal).
+ */
+export const FRONTAL_MAX_DEGREES = 10;
+/** Passive models on unlit frames of the flash step (the lead and the tail), as they were validated. */
+export const PASSIVE_FRAMES = 3;
+
+/** A frame is a 128–256 px square: no decoder call may allocate more. */
+const FRAME_DECODE_LIMITS = { maxMegapixels: 0.1, maxMemoryMb: 16 };
+
+export interface PassiveOptions {
+  enabled: boolean;
+  config: PassiveConfig;
+}
+
+export interface StepAnalysis {
+  checks: Partial<Record<AttemptCheckName, CheckResult>>;
+  /** The state with this step's references (baseline, identity) added. */
+  state: AttemptState;
+  /** A check that decides alone failed: the attempt may end now. */
+  failed: boolean;
+}
+
+export class StepAnalyser {
+  constructor(
+    private readonly jpeg: JpegAdapter,
+    private readonly analyzer: FaceAnalyzer | null,
+    private readonly runner: LivenessModelRunner,
+    private readonly passive: PassiveOptions,
+  ) {}
+
+  async analyse(step: PlanStep, input: readonly CheckedFrame[], state: AttemptState): Promise<StepAnalysis> {
+    const decoded = this.decode(input);
+    if (!decoded) {
+      const failed: CheckResult = { score: 0, status: 'fail', reasons: ['frame-undecodable'] };
+      return { checks: { face: failed }, state, failed: true };
+    }
+    const frames = await this.detect(decoded);
+    const checks: Partial<Record<AttemptCheckName, CheckResult>> = {};
+    let next = state;
+    const analyzer = this.analyzer;
+    if (!analyzer) {
+      const pending = unavailable('face-analyzer-pending');
+      Object.assign(checks, { face: pending, identity: pending, prompts: pending });
+    } else {
+      checks.face = checkFacePresent(frames);
+      const measured = step.kind === 'prompt' ? await this.measureWindow(analyzer, frames) : null;
+      const descriptors = await this.describe(analyzer, frontalFrames(frames, measured, next.baseline));
+      if (step.kind === 'rest') {
+        const reference = meanDescriptor(descriptors);
+        next = {
+          ...next,
+          identity: reference && Array.from(reference),
+          baseline: await this.baseline(analyzer, frames),
+        };
+        checks.identity = reference ? { score: 1, status: 'pass', reasons: [] } : unavailable('identity-not-described');
+        if (!next.baseline) checks.prompts = { score: 0, status: 'fail', reasons: ['prompt-no-baseline'] };
+      } else {
+        checks.identity = checkIdentity(descriptors, next.identity);
+      }
+      if (step.kind === 'prompt') {
+        checks.prompts = checkPrompt(step.action, measured ?? [], next.baseline);
+      }
+    }
+    checks.continuity = checkContinuity(frames);
+    if (step.kind === 'flashes') {
+      checks.flash = checkFlashResponse(frames, step);
+      Object.assign(checks, await this.passiveChecks(frames, step));
+    }
+    const failed = Object.entries(checks).some(
+      ([name, result]) =>
+        result.status === 'fail' &&
+        (REQUIRED_CHECKS.includes(name as AttemptCheckName) || name === 'presentation' || name === 'deepfake'),
+    );
+    return { checks, state: next, failed };
+  }
+
+  private decode(
+    input: readonly CheckedFrame[],
+  ): Array<{ i: number; t: number; image: AnalysedFrame['image'] }> | null {
+    try {
+      return input.map((frame) => ({
+        i: frame.i,
+        t: frame.t,
+        image: this.jpeg.decode(frame.jpeg, FRAME_DECODE_LIMITS),
+      }));
+    } catch {
+      return null;
+    }
+  }
+
+  private async detect(decoded: Array<Omit<AnalysedFrame, 'face' | 'faces'>>): Promise<AnalysedFrame[]> {
+    const analyzer = this.analyzer;
+    if (!analyzer) return decoded.map((frame) => ({ ...frame, face: null, faces: 0 }));
+    const frames: AnalysedFrame[] = [];
+    for (const frame of decoded) {
+      const faces = await analyzer.detect(frame.image);
+      frames.push({ ...frame, face: faces.length === 1 ? faces[0] : null, faces: faces.length });
+    }
+    return frames;
+  }
+
+  private async describe(analyzer: FaceAnalyzer, frames: readonly AnalysedFrame[]): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    for (const frame of spread(withFace(frames), DESCRIBED_FRAMES)) {
+      const descriptor = await analyzer.describe(frame.image, frame.face);
+      if (descriptor) out.push(descriptor);
+    }
+    return out;
+  }
+
+  /** The median of each measure over a sample of the rest step's frames: one blink does not move it. */
+  private async baseline(analyzer: FaceAnalyzer, frames: readonly AnalysedFrame[]): Promise<FaceMeasures | null> {
+    const measured = await this.measure(analyzer, spread(withFace(frames), MEASURED_REST_FRAMES));
+    if (measured.length === 0) return null;
+    const median = (key: keyof FaceMeasures) => {
+      const values = measured.map((frame) => frame.measures[key]).sort((a, b) => a - b);
+      return values[Math.floor(values.length / 2)];
+    };
+    return {
+      yaw: median('yaw'),
+      pitch: median('pitch'),
+      roll: median('roll'),
+      eyeOpenness: median('eyeOpenness'),
+      mouthOpenness: median('mouthOpenness'),
+      smile: median('smile'),
+    };
+  }
+
+  /** A blink lasts ~100–300 ms: the prompt window is sampled at every other frame at least. */
+  private async measureWindow(analyzer: FaceAnalyzer, frames: readonly AnalysedFrame[]): Promise<MeasuredFrame[]> {
+    return this.measure(analyzer, spread(withFace(frames), MEASURED_PROMPT_FRAMES));
+  }
+
+  private async measure(
+    analyzer: FaceAnalyzer,
+    frames: ReadonlyArray<AnalysedFrame & { face: NonNullable<AnalysedFrame['face']> }>,
+  ): Promise<MeasuredFrame[]> {
+    const out: MeasuredFrame[] = [];
+    for (const frame of frames) {
+      const measures = await analyzer.measure(frame.image, frame.face);
+      if (measures) out.push({ t: frame.t, measures });
+    }
+    return out;
+  }
+
+  private async passiveChecks(
+    frames: readonly AnalysedFrame[],
+    step: FlashStep,
+  ): Promise<Partial<Record<AttemptCheckName, CheckResult>>> {
+    if (!this.passive.enabled) {
+      const off = unavailable('passive-checks-disabled');
+      return { presentation: off, deepfake: off };
+    }
+    if (!this.runner.has(LIVENESS_MODELS.faceDetector)) {
+      const missing = unavailable('face-detector-not-installed');
+      return { presentation: missing, deepfake: missing };
+    }
+    const unlit = frames.filter((frame) => frame.t < step.leadMs || frame.t > step.durationMs - step.tailMs);
+    const picked = [];
+    // The models were validated on UltraFace's boxes (passive.check.ts), so they get UltraFace's box.
+    for (const frame of spread(unlit, PASSIVE_FRAMES)) {
+      const [face] = await detectFaces(this.runner, frame.image);
+      if (face) picked.push({ image: frame.image, face });
+    }
+    const verdict = await checkPassiveFrames(this.runner, picked, this.passive.config);
+    const strip = ({ score, status, reasons }: CheckResult): CheckResult => ({ score, status, reasons });
+    return { presentation: strip(verdict.presentation), deepfake: strip(verdict.deepfake) };
+  }
+}
+
+/**
+ * The frames whose measured pose is within FRONTAL_MAX_DEGREES of the baseline; all of them when nothing was
+ * measured or none is frontal (a step turned throughout is still described, and fails as before).
+ */
+function frontalFrames(
+  frames: readonly AnalysedFrame[],
+  measured: readonly MeasuredFrame[] | null,
+  baseline: FaceMeasures | null | undefined,
+): readonly AnalysedFrame[] {
+  if (!measured || !baseline) return frames;
+  const frontal = new Set(
+    measured
+      .filter(
+        ({ measures }) =>
+          Math.abs(measures.yaw - baseline.yaw) <= FRONTAL_MAX_DEGREES &&
+          Math.abs(measures.pitch - baseline.pitch) <= FRONTAL_MAX_DEGREES,
+      )
+      .map((frame) => frame.t),
+  );
+  const picked = frames.filter((frame) => frontal.has(frame.t));
+  return picked.length > 0 ? picked : frames;
+}
+
+function withFace(frames: readonly AnalysedFrame[]) {
+  return frames.filter((frame): frame is AnalysedFrame & { face: NonNullable<AnalysedFrame['face']> } => !!frame.face);
+}
+
+/** At most `count` items, evenly spread over `items` (first and last included). */
+export function spread<T>(items: readonly T[], count: number): T[] {
+  if (items.length <= count) return [...items];
+  if (count === 1) return [items[Math.floor(items.length / 2)]];
+  return Array.from({ length: count }, (_, k) => items[Math.round((k * (items.length - 1)) / (count - 1))]);
+}

@@ -1,0 +1,160 @@
+/**
+ * Liveness v2 continuity check (docs/liveness-flash.md): the frames of a step come from one unbroken take of
+ * one face. A head moves, turns and blinks smoothly at 10 frames/s; a splice of two clips, a cut within a
+ * clip or a swap of identity shows as one pair of consecutive frames that differs far more than the others.
+ *
+ * Per pair of consecutive frames with a face: the box's jump (in face widths) and change of scale, and the
+ * dissimilarity of two cheap appearance signatures, a grey thumbnail of the face and one of the whole frame
+ * (each normalised to zero mean and unit norm, so a flash's change of brightness or colour does not count).
+ */
+import type { AnalysedFrame } from '../analysis/face-analyzer';
+import type { CheckResult } from '../check-result';
+import { clamp01, unavailable } from '../check-result';
+import type { PixelRect, RgbImage } from '../rgb-image';
+import { cropResize } from '../rgb-image';
+
+export const CONTINUITY_THRESHOLDS = {
+  minFrames: 4,
+  thumbnail: 16,
+  /** Face box jump allowed between consecutive frames: base plus a speed (face widths per second) × gap. */
+  jumpBase: 0.25,
+  jumpPerSecond: 2,
+  /** |ln(scale change)| allowed: base plus per second of gap. */
+  scaleBase: 0.2,
+  scalePerSecond: 1,
+  /** Face dissimilarity (1 − correlation) above which a pair is a cut whatever the rest of the step does. */
+  cutAbsolute: 0.3,
+  /**
+   * A pair is also a cut when it exceeds both this floor and `cutRelative` × the step's median pair. A blink
+   * or an opening mouth changes the face thumbnail by ~0.13 in one pair at 10 frames/s (measured on the
+   * widget's own frames); two people spliced read ≥ 0.43.
+   */
+  cutFloor: 0.2,
+  cutRelative: 5,
+  /** The same for the whole frame's thumbnail (the background of a spliced clip). */
+  sceneAbsolute: 0.35,
+  sceneFloor: 0.1,
+  /**
+   * A head that turns moves its box: a pair whose box, or that of a pair within `movingSpan` of it, moved this
+   * far (face widths) is part of a movement, and its face limit rises to `cutRelative` × the largest of those
+   * neighbouring pairs' face dissimilarity, up to `movingAbsolute`. A 40° turn at 10 frames/s changes the
+   * face thumbnail by up to 0.4 in one pair, and the detector's box of the turned face then changes size
+   * (0.2 two pairs later); a cut stays a lone spike above still neighbours, and a cross-fade between two
+   * people whose boxes do not move gets no allowance.
+   */
+  movingJump: 0.1,
+  /** Pairs on each side of a pair that count as its neighbours: a turn takes ~0.5 s. */
+  movingSpan: 2,
+  movingAbsolute: 0.6,
+} as const;
+
+export interface PairMeasure {
+  /** Frame times of the pair. */
+  from: number;
+  to: number;
+  jump: number;
+  scale: number;
+  face: number;
+  scene: number;
+}
+
+/** A grey thumbnail of `rect`, zero mean and unit norm (so correlation is a dot product). */
+function signature(image: RgbImage, rect: PixelRect, side: number): Float32Array {
+  const small = cropResize(image, rect, side, side);
+  const grey = new Float32Array(side * side);
+  let mean = 0;
+  for (let p = 0; p < grey.length; p++) {
+    grey[p] = 0.299 * small.data[p * 3] + 0.587 * small.data[p * 3 + 1] + 0.114 * small.data[p * 3 + 2];
+    mean += grey[p];
+  }
+  mean /= grey.length;
+  let norm = 0;
+  for (let p = 0; p < grey.length; p++) {
+    grey[p] -= mean;
+    norm += grey[p] * grey[p];
+  }
+  norm = Math.sqrt(norm) || 1;
+  for (let p = 0; p < grey.length; p++) grey[p] /= norm;
+  return grey;
+}
+
+const dissimilarity = (a: Float32Array, b: Float32Array) => {
+  let dot = 0;
+  for (let p = 0; p < a.length; p++) dot += a[p] * b[p];
+  return 1 - dot;
+};
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** The pairs of consecutive frames with a face (a frame without one is skipped: the gap grows instead). */
+export function measureContinuity(frames: readonly AnalysedFrame[]): PairMeasure[] {
+  const side = CONTINUITY_THRESHOLDS.thumbnail;
+  const seen = [...frames]
+    .filter((f) => f.face)
+    .sort((a, b) => a.t - b.t)
+    .map((f) => {
+      const box = f.face!.box;
+      // A little more than the box, so the jaw line and hairline are part of the face's signature.
+      const rect = { x: box.x - box.w * 0.1, y: box.y - box.h * 0.1, w: box.w * 1.2, h: box.h * 1.2 };
+      const whole = { x: 0, y: 0, w: f.image.width, h: f.image.height };
+      return { t: f.t, box, face: signature(f.image, rect, side), scene: signature(f.image, whole, side) };
+    });
+  const pairs: PairMeasure[] = [];
+  for (let k = 1; k < seen.length; k++) {
+    const a = seen[k - 1];
+    const b = seen[k];
+    const width = (a.box.w + b.box.w) / 2;
+    const jump = Math.hypot(
+      b.box.x + b.box.w / 2 - a.box.x - a.box.w / 2,
+      b.box.y + b.box.h / 2 - a.box.y - a.box.h / 2,
+    );
+    pairs.push({
+      from: a.t,
+      to: b.t,
+      jump: jump / Math.max(width, 1),
+      scale: Math.abs(Math.log(Math.max(b.box.w, 1) / Math.max(a.box.w, 1))),
+      face: dissimilarity(a.face, b.face),
+      scene: dissimilarity(a.scene, b.scene),
+    });
+  }
+  return pairs;
+}
+
+/** Each pair's worst ratio to its limits (≥ 1: a break) and every limit it breaks. */
+export function pairRatios(pairs: readonly PairMeasure[]): Array<{ ratio: number; reasons: string[] }> {
+  const th = CONTINUITY_THRESHOLDS;
+  const typicalFace = median(pairs.map((p) => p.face));
+  const typicalScene = median(pairs.map((p) => p.scene));
+  const faceLimit = Math.min(th.cutAbsolute, Math.max(th.cutFloor, th.cutRelative * typicalFace));
+  const sceneLimit = Math.min(th.sceneAbsolute, Math.max(th.sceneFloor, th.cutRelative * typicalScene));
+  return pairs.map((p, k) => {
+    const seconds = (p.to - p.from) / 1000;
+    const near = [...pairs.slice(Math.max(0, k - th.movingSpan), k), ...pairs.slice(k + 1, k + 1 + th.movingSpan)];
+    const moving = [p, ...near].some((n) => n.jump >= th.movingJump);
+    const neighbour = Math.max(0, ...near.map((n) => n.face));
+    const pairFaceLimit = moving
+      ? Math.max(faceLimit, Math.min(th.movingAbsolute, th.cutRelative * neighbour))
+      : faceLimit;
+    const jump = Math.max(
+      p.jump / (th.jumpBase + th.jumpPerSecond * seconds),
+      p.scale / (th.scaleBase + th.scalePerSecond * seconds),
+    );
+    const cut = Math.max(p.face / pairFaceLimit, p.scene / sceneLimit);
+    const reasons = [...(jump >= 1 ? ['continuity-jump'] : []), ...(cut >= 1 ? ['continuity-cut'] : [])];
+    return { ratio: Math.max(jump, cut), reasons };
+  });
+}
+
+/** The step's frames form one smooth take: no pair of consecutive frames breaks any limit. */
+export function checkContinuity(frames: AnalysedFrame[]): CheckResult {
+  const pairs = measureContinuity(frames);
+  if (pairs.length + 1 < CONTINUITY_THRESHOLDS.minFrames) return unavailable('continuity-too-few-frames');
+  const ratios = pairRatios(pairs);
+  const reasons = [...new Set(ratios.flatMap((r) => r.reasons))];
+  const worst = Math.max(...ratios.map((r) => r.ratio));
+  // 0.5 at the limit; 1 when nothing moved or changed.
+  return { score: clamp01(1 - worst / 2), status: reasons.length ? 'fail' : 'pass', reasons };
+}

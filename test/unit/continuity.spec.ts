@@ -1,0 +1,132 @@
+/**
+ * The continuity check on real frames of real people (GRID, CC BY 4.0) with the server's real UltraFace boxes:
+ * one take passes, lit by the flashes or not; clips spliced together, a reframed cut and alternating identities
+ * fail.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { AnalysedFrame } from '../../src/liveness/analysis/face-analyzer';
+import { checkContinuity, measureContinuity, pairRatios } from '../../src/liveness/checks/continuity.check';
+import { cropResize } from '../../src/liveness/rgb-image';
+import type { FlashStep } from '../../src/protocol/liveness-plan';
+import { deriveAttemptPlan } from '../../src/protocol/liveness-plan';
+import type { RealModels } from '../support/liveness';
+import { loadRealModels } from '../support/liveness';
+import type { SourceFrame } from '../support/screen-light';
+import { loadLiveClip, simulateFlashStep } from '../support/screen-light';
+
+const CLIPS = ['grid/bbaf2n', 'grid/brbk7n', 'grid/lwbsza'];
+const step = deriveAttemptPlan('0123456789abcdef0123456789abcdef').at(-1) as FlashStep;
+
+let models: RealModels;
+const clips: SourceFrame[][] = [];
+
+beforeAll(async () => {
+  models = await loadRealModels();
+  for (const clip of CLIPS) clips.push(await loadLiveClip(models.runner, clip));
+}, 180_000);
+
+afterAll(async () => {
+  await models?.onnx.release();
+});
+
+const worst = (frames: AnalysedFrame[]) => Math.max(...pairRatios(measureContinuity(frames)).map((r) => r.ratio));
+
+/** The same take with its frames from `from` on shifted `dx` pixels (a reframed cut: the face jumps). */
+function reframed(frames: AnalysedFrame[], from: number, dx: number): AnalysedFrame[] {
+  return frames.map((f, k) => {
+    if (k < from || !f.face) return f;
+    const { width, height } = f.image;
+    const image = cropResize(f.image, { x: -dx, y: 0, w: width, h: height }, width, height);
+    return { ...f, image, face: { ...f.face, box: { ...f.face.box, x: f.face.box.x + dx } } };
+  });
+}
+
+describe('continuity', () => {
+  it('one take of each person passes, unlit and lit by the flashes, at 8 to 12 frames/s', () => {
+    const ratios: number[] = [];
+    for (let c = 0; c < clips.length; c++) {
+      for (const [fps, light] of [
+        [8, 'none'],
+        [12, 'screen'],
+        [10, 'screen'],
+      ] as const) {
+        const frames = simulateFlashStep(clips[c], step, { fps, light, seed: c * 7 + fps, screenGain: 0.5 });
+        const result = checkContinuity(frames);
+        expect(result.reasons).toEqual([]);
+        expect(result.status).toBe('pass');
+        ratios.push(worst(frames));
+      }
+    }
+    console.log(`genuine: worst pair at ${Math.max(...ratios).toFixed(2)} of the limit`);
+  });
+
+  it('two people spliced together fail with continuity-cut', () => {
+    const ratios: number[] = [];
+    for (let c = 0; c < clips.length; c++) {
+      const a = simulateFlashStep(clips[c], step, { seed: c });
+      const b = simulateFlashStep(clips[(c + 1) % clips.length], step, { seed: c });
+      const half = Math.floor(a.length / 2);
+      const spliced = [...a.slice(0, half), ...b.slice(half)];
+      const result = checkContinuity(spliced);
+      expect(result.status).toBe('fail');
+      expect(result.reasons).toContain('continuity-cut');
+      expect(result.score).toBeLessThan(0.5);
+      ratios.push(worst(spliced));
+    }
+    console.log(`two people spliced: least worst pair at ${Math.min(...ratios).toFixed(2)} of the limit`);
+  });
+
+  it('alternating identities fail with continuity-cut', () => {
+    const a = simulateFlashStep(clips[0], step, { seed: 3 });
+    const b = simulateFlashStep(clips[2], step, { seed: 3 });
+    const mixed = a.map((f, k) => (k % 4 < 2 ? f : (b[k] ?? f)));
+    expect(checkContinuity(mixed).reasons).toContain('continuity-cut');
+  });
+
+  it('a reframed cut (the face jumps by 0.7 of its width) fails with continuity-jump', () => {
+    for (let c = 0; c < clips.length; c++) {
+      const frames = simulateFlashStep(clips[c], step, { seed: c, light: 'none' });
+      const dx = Math.round(frames[0].face!.box.w * 0.7);
+      const result = checkContinuity(reframed(frames, Math.floor(frames.length / 2), dx));
+      expect(result.status).toBe('fail');
+      expect(result.reasons).toContain('continuity-jump');
+    }
+  });
+
+  it('a head turn passes as a movement; the same change as a lone spike, or a still cross-fade, is a cut', () => {
+    // The face thumbnail's dissimilarity and the box's jump of each pair, as the widget's frames of a 40° turn
+    // at 10 frames/s read them (a lone spike and a cross-fade between still boxes keep the same values).
+    const pair = (k: number, face: number, jump: number) => ({
+      from: k * 100,
+      to: k * 100 + 100,
+      jump,
+      scale: 0,
+      face,
+      scene: 0,
+    });
+    const still = Array.from({ length: 8 }, (_, k) => pair(k, 0.004, 0.005));
+    const turn = [
+      ...still.slice(0, 4),
+      pair(4, 0.048, 0.02),
+      pair(5, 0.4, 0.254),
+      pair(6, 0.152, 0.033),
+      ...still.slice(7),
+    ];
+    expect(pairRatios(turn).flatMap((r) => r.reasons)).toEqual([]);
+    const spike = [...still.slice(0, 5), pair(5, 0.4, 0.05), ...still.slice(6)];
+    expect(pairRatios(spike)[5].reasons).toEqual(['continuity-cut']);
+    const fade = [
+      ...still.slice(0, 4),
+      pair(4, 0.22, 0.01),
+      pair(5, 0.22, 0.01),
+      pair(6, 0.22, 0.01),
+      ...still.slice(7),
+    ];
+    expect(pairRatios(fade).flatMap((r) => r.reasons)).toContain('continuity-cut');
+  });
+
+  it('too few frames with a face is unavailable', () => {
+    const frames = simulateFlashStep(clips[0], step, { seed: 1 }).slice(0, 3);
+    expect(checkContinuity(frames).status).toBe('unavailable');
+  });
+});
