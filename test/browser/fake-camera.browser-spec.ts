@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PageServer, browserTestsEnabled, launchChromium, openPage } from '../support/browser';
 import type { FakeCameraBehaviour, FakeCameraConfig } from '../support/fake-camera';
-import { ASTRONAUT_FACE, installFakeCamera } from '../support/fake-camera';
+import { GRID_FACE, installFakeCamera } from '../support/fake-camera';
 import { ServerEngine } from '../support/server-engine-frames';
 import type { FaceMeasures } from '../../src/liveness/analysis/face-analyzer';
 import type { PromptAction } from '../../src/protocol/liveness-plan';
@@ -23,7 +23,7 @@ const describeBrowser = browserTestsEnabled() ? describe : describe.skip;
 
 const MEDIAPIPE_DIR = path.resolve('node_modules/@mediapipe/tasks-vision');
 const LANDMARKER_MODEL = path.resolve('models/face_landmarker.task');
-const PHOTO = path.resolve('test/fixtures/faces/astronaut.jpg');
+const PHOTO = path.resolve('test/fixtures/live-faces/grid/bbaf2n/frame_000.jpg');
 /** The camera's movements follow the wall clock: ~300 ms of reaction, then ~0.5 s to settle. */
 const SETTLE_MS = 1500;
 
@@ -91,7 +91,7 @@ describeBrowser('simulated camera under MediaPipe FaceLandmarker', () => {
     const { context, page, problems } = await openPage(browser);
     contexts.push(context);
     const photoUrl = `data:image/jpeg;base64,${fs.readFileSync(PHOTO).toString('base64')}`;
-    const config: FakeCameraConfig = { behaviour, photoUrl, face: ASTRONAUT_FACE };
+    const config: FakeCameraConfig = { behaviour, photoUrl, face: GRID_FACE, zoom: 0.85 };
     await context.addInitScript(installFakeCamera, config);
     await page.goto(pages.url('/probe'));
     await page.evaluate(start);
@@ -396,7 +396,7 @@ describeBrowser('simulated camera under MediaPipe FaceLandmarker', () => {
   it('a denied camera rejects getUserMedia with NotAllowedError', async () => {
     const { context, page } = await openPage(browser);
     contexts.push(context);
-    const config: FakeCameraConfig = { behaviour: 'denied', photoUrl: '', face: ASTRONAUT_FACE };
+    const config: FakeCameraConfig = { behaviour: 'denied', photoUrl: '', face: GRID_FACE };
     await context.addInitScript(installFakeCamera, config);
     await page.goto(pages.url('/probe'));
 

@@ -99,6 +99,33 @@ export const ASTRONAUT_FACE: PhotoFace = {
   levelPitch: 6,
 };
 
+/**
+ * A neutral, closed-mouth, frontal real face: GRID corpus speaker bbaf2n at rest
+ * (test/fixtures/live-faces/grid/bbaf2n/frame_000.jpg, CC BY 4.0, attribution in the README there; 360×288).
+ * The cooperative visitor's photo: its expressions start from a neutral face, as a person's do (the astronaut
+ * smiles with lips apart, so a drawn open mouth read as less open than its rest). Every point below was
+ * measured by the server's own face mesh (ServerFaceAnalyzer.mesh, 468 points) on that still, once, and
+ * hard-coded: eyes from the corners 33/133 and 263/362 and the lids 159/145 and 386/374 (ry about 1.5× the
+ * half-aperture, as the lid must cover lashes and iris); the mouth's corners 61/291, the sag from the inner
+ * lips 13/14; the nose 168 (bridge) and 1 (tip); the head from the cheeks 234/454, forehead 10 and chin 152,
+ * enlarged by 1.12 across and 1.2 down, as ASTRONAUT_FACE's ellipse is over its mesh. The server reads this
+ * still as yaw 1.6°, pitch -9.6°, eye openness 0.38, mouth openness 0.05, smile 0.86.
+ */
+export const GRID_FACE: PhotoFace = {
+  cx: 0.43,
+  cy: 0.64,
+  rx: 0.16,
+  ry: 0.26,
+  bridge: { x: 0.433, y: 0.548 },
+  tip: { x: 0.439, y: 0.677 },
+  eyes: [
+    { x: 0.369, y: 0.555, rx: 0.029, ry: 0.022 },
+    { x: 0.497, y: 0.548, rx: 0.029, ry: 0.022 },
+  ],
+  mouth: { left: { x: 0.387, y: 0.7575 }, right: { x: 0.4966, y: 0.7509 }, sag: 0.003 },
+  levelPitch: 4,
+};
+
 export function installFakeCamera(config: FakeCameraConfig): void {
   /**
    * The camera itself, in a worker of its own: like a real camera it keeps delivering frames while the
@@ -269,22 +296,34 @@ void main() {
   vec2 dr = uExpr.y * vec2(0.21, -0.13) * width;
   uv -= dl * exp(-dot(uv - left, uv - left) / (2.0 * sigma * sigma));
   uv -= dr * exp(-dot(uv - right, uv - right) / (2.0 * sigma * sigma));
-  // Open mouth: below the lip line the lower lip and jaw move down, most at the centre, fading by the chin.
-  float across = (uv.x - centre.x) / (0.55 * width);
-  float envelope = max(0.0, 1.0 - across * across);
-  float lipY = mix(left.y, right.y, clamp((uv.x - left.x) / width, 0.0, 1.0)) + uSag * envelope;
-  // The jaw moves as a whole, chin included: wider than the lips, fading out into the neck.
+  // Open mouth: below the lip line the lower lip and the jaw move down, a displacement of the lower face.
+  // The lower lip's edge drops most at the centre and not at all at the corners (an elliptic opening); deeper
+  // down the whole jaw, chin included and wider than the lips, drops by as much, fading out into the neck.
+  // Each output pixel below the lip line samples the photo where that skin was; where no skin was (above the
+  // lower lip's new edge, between the corners) is the mouth's dark cavity, edged by the photo's own lips.
+  float across = (uv.x - centre.x) / (0.5 * width);
+  float envelope = sqrt(max(0.0, 1.0 - across * across));
+  float lipY = mix(left.y, right.y, clamp((uv.x - left.x) / width, 0.0, 1.0)) + uSag * envelope * envelope;
   float jawAcross = (uv.x - centre.x) / (1.1 * width);
   float jaw = max(0.0, 1.0 - jawAcross * jawAcross);
-  float drop = 0.6 * width * uExpr.z * mix(jaw, envelope, 0.5);
+  float opening = 0.6 * width * uExpr.z;
   bool inside = false;
-  if (uv.y > lipY && drop > 0.0) {
-    float fall = 1.0 - smoothstep(0.9 * width, 2.2 * width, uv.y - lipY);
-    float source = uv.y - drop * fall;
-    if (source < lipY) inside = true;
+  float gapDepth = 0.0;
+  if (uv.y > lipY && opening > 0.0) {
+    float below = uv.y - lipY;
+    // From the lips' shape at the lip line to the jaw's a little lower: no fold where they differ (slope < 1).
+    float drop = opening * mix(envelope, jaw, smoothstep(0.0, 1.3 * width, below));
+    drop *= 1.0 - smoothstep(0.9 * width, 2.2 * width, below);
+    float source = uv.y - drop;
+    if (source < lipY) {
+      inside = true;
+      gapDepth = below / max(drop, 1e-5);
+    }
     uv.y = source;
   }
-  vec3 skin = inside ? vec3(0.16, 0.06, 0.06) * (0.6 + 0.4 * envelope) : texture2D(uTexture, uv).rgb;
+  // The cavity: darkest under the upper lip (its shadow), a little lighter towards the lower lip and tongue.
+  vec3 cavity = mix(vec3(0.05, 0.02, 0.02), vec3(0.22, 0.08, 0.08), smoothstep(0.3, 1.0, gapDepth));
+  vec3 skin = inside ? cavity : texture2D(uTexture, uv).rgb;
   skin = lid(vUv, uEye0, skin);
   skin = lid(vUv, uEye1, skin);
   // The screen's light, multiplicative with the albedo, falling off from the face to the room.
