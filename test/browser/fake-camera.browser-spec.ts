@@ -291,7 +291,7 @@ describeBrowser('simulated camera under MediaPipe FaceLandmarker', () => {
     console.log(`blendshapes under the prompts: ${JSON.stringify(readings)}`);
     const { cooperative, puppet } = readings;
     expect(cooperative.blink.blink).toBeGreaterThan(cooperative.rest.blink + 0.25);
-    // The astronaut smiles already (~0.9 at rest): the prompt takes half the room that is left.
+    // The prompt takes at least half the room the rest face leaves.
     expect(cooperative.smile.smile).toBeGreaterThan(cooperative.rest.smile + 0.5 * (1 - cooperative.rest.smile));
     expect(cooperative.open.jawOpen).toBeGreaterThan(cooperative.rest.jawOpen + 0.15);
     // The puppet's face is the photo's, whatever it is asked.

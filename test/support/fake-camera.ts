@@ -292,8 +292,8 @@ void main() {
   vec2 centre = 0.5 * (left + right);
   // Smile: each corner moves out and up; the skin around it follows, less with distance.
   float sigma = 0.45 * width;
-  vec2 dl = uExpr.y * vec2(-0.21, -0.13) * width;
-  vec2 dr = uExpr.y * vec2(0.21, -0.13) * width;
+  vec2 dl = uExpr.y * vec2(-0.26, -0.30) * width;
+  vec2 dr = uExpr.y * vec2(0.26, -0.30) * width;
   uv -= dl * exp(-dot(uv - left, uv - left) / (2.0 * sigma * sigma));
   uv -= dr * exp(-dot(uv - right, uv - right) / (2.0 * sigma * sigma));
   // Open mouth: below the lip line the lower lip and the jaw move down, a displacement of the lower face.
