@@ -179,13 +179,13 @@ export function installFakeCamera(config: FakeCameraConfig): void {
 
     /**
      * Eyelid closure (0 open, 1 shut) `sinceMs` into a blink prompt: three deliberate blinks, 800 ms apart, each
-     * 70 ms down, 300 ms shut, 70 ms up. The shut part outlasts the gap between the frames the server measures
+     * 150 ms down, 300 ms shut, 150 ms up (a prompted, deliberate blink; a reflex blink is faster). The shut part outlasts the gap between the frames the server measures
      * (every other or third frame at 10 fps), so every blink is seen shut, as a person's prompted blink is.
      */
     const blinkAt = (sinceMs: number): number => {
       const phase = sinceMs % 800;
-      if (sinceMs > 2400 || phase > 440) return 0;
-      return phase < 70 ? phase / 70 : phase < 370 ? 1 : (440 - phase) / 70;
+      if (sinceMs > 2400 || phase > 600) return 0;
+      return phase < 150 ? phase / 150 : phase < 450 ? 1 : (600 - phase) / 150;
     };
 
     interface Stimulus {
@@ -242,8 +242,9 @@ void main() {
   vec2 screen = world.xy * distance / (distance - world.z);
   gl_Position = vec4(screen.x / (0.5 * uAspect), screen.y / 0.5, -0.5 * world.z, 1.0);
   vUv = aUv;
-  // The screen lights the face fully, the hair, ears and neck around it a third as much, the room almost not.
-  vFace = 0.03 + 0.32 * (1.0 - smoothstep(1.0, 1.7, r)) + 0.65 * (1.0 - smoothstep(0.75, 1.05, r));
+  // The screen lights the face fully, the hair, ears and neck around it, a little further away, about half as
+  // much, and the room almost not.
+  vFace = 0.03 + 0.5 * (1.0 - smoothstep(1.0, 1.8, r)) + 0.47 * (1.0 - smoothstep(0.75, 1.05, r));
 }`;
     // Expressions are 2-D warps of the photo in its own coordinates (vUv: y down), so they move with the
     // head: each output pixel samples the photo where that bit of skin was before the warp.
