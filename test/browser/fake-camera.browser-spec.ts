@@ -4,7 +4,11 @@ import * as path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PageServer, browserTestsEnabled, launchChromium, openPage } from '../support/browser';
 import type { FakeCameraBehaviour, FakeCameraConfig } from '../support/fake-camera';
-import { ASTRONAUT_FACE, installFakeCamera } from '../support/fake-camera';
+import { GRID_FACE, installFakeCamera } from '../support/fake-camera';
+import { ServerEngine } from '../support/server-engine-frames';
+import type { FaceMeasures } from '../../src/liveness/analysis/face-analyzer';
+import type { PromptAction } from '../../src/protocol/liveness-plan';
+import { PROMPT_REACTION_MS, promptProgress } from '../../src/liveness/checks/prompt.check';
 
 /**
  * The simulated camera is honest: MediaPipe's FaceLandmarker (the model and runtime the liveness chunk
@@ -19,7 +23,7 @@ const describeBrowser = browserTestsEnabled() ? describe : describe.skip;
 
 const MEDIAPIPE_DIR = path.resolve('node_modules/@mediapipe/tasks-vision');
 const LANDMARKER_MODEL = path.resolve('models/face_landmarker.task');
-const PHOTO = path.resolve('test/fixtures/faces/astronaut.jpg');
+const PHOTO = path.resolve('test/fixtures/live-faces/grid/bbaf2n/frame_000.jpg');
 /** The camera's movements follow the wall clock: ~300 ms of reaction, then ~0.5 s to settle. */
 const SETTLE_MS = 1500;
 
@@ -80,14 +84,17 @@ describeBrowser('simulated camera under MediaPipe FaceLandmarker', () => {
     await Promise.all(contexts.splice(0).map((context) => context.close()));
   });
 
-  async function openCamera(behaviour: FakeCameraBehaviour): Promise<Page> {
+  async function openCamera(
+    behaviour: FakeCameraBehaviour,
+    start: () => Promise<void> = startLandmarker,
+  ): Promise<Page> {
     const { context, page, problems } = await openPage(browser);
     contexts.push(context);
     const photoUrl = `data:image/jpeg;base64,${fs.readFileSync(PHOTO).toString('base64')}`;
-    const config: FakeCameraConfig = { behaviour, photoUrl, face: ASTRONAUT_FACE };
+    const config: FakeCameraConfig = { behaviour, photoUrl, face: GRID_FACE, zoom: 0.85 };
     await context.addInitScript(installFakeCamera, config);
     await page.goto(pages.url('/probe'));
-    await page.evaluate(startLandmarker);
+    await page.evaluate(start);
     expect(problems.pageErrors).toEqual([]);
     return page;
   }
@@ -284,7 +291,7 @@ describeBrowser('simulated camera under MediaPipe FaceLandmarker', () => {
     console.log(`blendshapes under the prompts: ${JSON.stringify(readings)}`);
     const { cooperative, puppet } = readings;
     expect(cooperative.blink.blink).toBeGreaterThan(cooperative.rest.blink + 0.25);
-    // The astronaut smiles already (~0.9 at rest): the prompt takes half the room that is left.
+    // The prompt takes at least half the room the rest face leaves.
     expect(cooperative.smile.smile).toBeGreaterThan(cooperative.rest.smile + 0.5 * (1 - cooperative.rest.smile));
     expect(cooperative.open.jawOpen).toBeGreaterThan(cooperative.rest.jawOpen + 0.15);
     // The puppet's face is the photo's, whatever it is asked.
@@ -293,10 +300,103 @@ describeBrowser('simulated camera under MediaPipe FaceLandmarker', () => {
     expect(puppet.open.jawOpen).toBeLessThan(puppet.rest.jawOpen + 0.05);
   });
 
+  /** Runs in the page: the camera into the video element; `__grab` returns JPEG frames at ~10 fps. */
+  async function startCapture(): Promise<void> {
+    const video = document.querySelector('video')!;
+    video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
+    await video.play();
+    const canvas = document.createElement('canvas');
+    [canvas.width, canvas.height] = [video.videoWidth, video.videoHeight];
+    const context = canvas.getContext('2d')!;
+    const grab = async (durationMs: number, prompt: string | null) => {
+      const host = document.querySelector('[data-peerproof-liveness]')!;
+      if (prompt === null) host.removeAttribute('data-prompt');
+      else host.setAttribute('data-prompt', prompt);
+      const start = performance.now();
+      const frames: Array<{ t: number; jpeg: string }> = [];
+      for (let t = 0; t < durationMs; t = performance.now() - start) {
+        await new Promise((resolve) => video.requestVideoFrameCallback(resolve));
+        context.drawImage(video, 0, 0);
+        frames.push({ t: performance.now() - start, jpeg: canvas.toDataURL('image/jpeg', 0.92).split(',')[1] });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return frames;
+    };
+    Object.defineProperty(window, '__grab', { value: grab });
+  }
+
+  /** The server engine's measures of the frames the page grabs, `durationMs` from showing `prompt`. */
+  async function serverReadings(engine: ServerEngine, page: Page, durationMs: number, prompt: string | null) {
+    type Grab = (ms: number, p: string | null) => Array<{ t: number; jpeg: string }>;
+    const frames = await page.evaluate(([ms, p]) => (window as unknown as { __grab: Grab }).__grab(ms, p), [
+      durationMs,
+      prompt,
+    ] as const);
+    const out: Array<{ t: number; measures: FaceMeasures }> = [];
+    for (const frame of frames) {
+      const measures = await engine.measure(new Uint8Array(Buffer.from(frame.jpeg, 'base64')));
+      if (measures) out.push({ t: frame.t, measures });
+    }
+    return { out, grabbed: frames.length };
+  }
+
+  it("the tier-(i) visitor crosses the server engine's prompt thresholds; the rigid puppet does not", async () => {
+    const engine = await ServerEngine.start();
+    try {
+      const actions: PromptAction[] = ['blink', 'smile', 'open-mouth', 'turn-left', 'turn-right'];
+      const peaks: Record<string, Record<string, number>> = {};
+      const log: string[] = [];
+      for (const behaviour of ['cooperative', 'puppet'] as const) {
+        const page = await openCamera(behaviour, startCapture);
+        await page.waitForTimeout(500);
+        const { out: rest, grabbed } = await serverReadings(engine, page, 2000, null);
+        log.push(`${behaviour} rest: ${rest.length}/${grabbed} measured`);
+        expect(rest.length).toBeGreaterThanOrEqual(3);
+        const mid = (key: keyof FaceMeasures) => median(rest.map((r) => r.measures[key]));
+        const baseline = {
+          yaw: mid('yaw'),
+          pitch: mid('pitch'),
+          roll: mid('roll'),
+          eyeOpenness: mid('eyeOpenness'),
+          mouthOpenness: mid('mouthOpenness'),
+          smile: mid('smile'),
+        };
+        peaks[behaviour] = {};
+        for (const action of actions) {
+          const { out, grabbed } = await serverReadings(engine, page, 2500, action);
+          await serverReadings(engine, page, 1200, null);
+          const progress = (from: number, to: number) =>
+            Math.max(
+              ...out.filter((r) => r.t >= from && r.t < to).map((r) => promptProgress(action, r.measures, baseline)),
+            );
+          const early = progress(0, PROMPT_REACTION_MS);
+          const peak = progress(PROMPT_REACTION_MS, Infinity);
+          peaks[behaviour][action] = peak;
+          peaks[behaviour][`${action}-early`] = early;
+          const key = { blink: 'eyeOpenness', smile: 'smile', 'open-mouth': 'mouthOpenness' }[action as string];
+          const values = key ? out.map((r) => r.measures[key as keyof FaceMeasures].toFixed(3)).join(' ') : '';
+          log.push(
+            `${behaviour} ${action}: ${out.length}/${grabbed} measured, rest ${key ? baseline[key as keyof FaceMeasures].toFixed(3) : baseline.yaw.toFixed(1)}, ` +
+              `early ${early.toFixed(2)}, peak ${peak.toFixed(2)} ${values}`,
+          );
+        }
+      }
+      console.log(`server engine, progress in thresholds (1 = crossed):\n${log.join('\n')}`);
+      for (const action of actions) {
+        expect(peaks.cooperative[action]).toBeGreaterThanOrEqual(1);
+        // The visitor reacts after the prompt, as the check requires of the frames before PROMPT_REACTION_MS.
+        expect(peaks.cooperative[`${action}-early`]).toBeLessThan(0.5);
+      }
+      for (const action of ['blink', 'smile', 'open-mouth']) expect(peaks.puppet[action]).toBeLessThan(1);
+    } finally {
+      await engine.release();
+    }
+  }, 240_000);
+
   it('a denied camera rejects getUserMedia with NotAllowedError', async () => {
     const { context, page } = await openPage(browser);
     contexts.push(context);
-    const config: FakeCameraConfig = { behaviour: 'denied', photoUrl: '', face: ASTRONAUT_FACE };
+    const config: FakeCameraConfig = { behaviour: 'denied', photoUrl: '', face: GRID_FACE };
     await context.addInitScript(installFakeCamera, config);
     await page.goto(pages.url('/probe'));
 

@@ -16,10 +16,11 @@
  * same camera and must fail: `puppet` (tier (f), the rigid photo puppet) and `static` (a still photo).
  *
  * What the cooperative visitor does, watching the overlay as a person would (widget/src/liveness-contract.ts):
- * - reacts to `data-prompt` after ~300 ms, moving smoothly: head turns and look-up as the height field
- *   above; blink: the upper lids close over the eyes for ~200 ms (skin from above the eye drawn down, a
- *   lash line at the lid's edge), twice a prompt; smile: the mouth corners move out and up; open mouth:
- *   the lower lip and jaw move down, the gap between the lips dark;
+ * - reacts to `data-prompt` after ~380 ms (a person's reading time), moving smoothly: head turns and
+ *   look-up as the height field above; blink: the upper lids close fully, down to the lower lids, over the
+ *   whole opening, iris included (skin from above and below the eye, a dark lash line at the lid's edge),
+ *   shut ~300 ms, three times a prompt; smile: the mouth corners move out and up; open mouth: the lower
+ *   lip and jaw move down, the gap between the lips a dark oral cavity, held while the prompt shows;
  * - light: a lit `data-flash` reaches the picture after the camera's latency (`latencyMs`, 60–200 ms), as
  *   light added in proportion to the surface's own colour (multiplicative with the albedo), strongest on
  *   the face, weaker on the hair, ears and neck, almost none on the room behind;
@@ -98,6 +99,33 @@ export const ASTRONAUT_FACE: PhotoFace = {
   levelPitch: 6,
 };
 
+/**
+ * A neutral, closed-mouth, frontal real face: GRID corpus speaker bbaf2n at rest
+ * (test/fixtures/live-faces/grid/bbaf2n/frame_000.jpg, CC BY 4.0, attribution in the README there; 360×288).
+ * The cooperative visitor's photo: its expressions start from a neutral face, as a person's do (the astronaut
+ * smiles with lips apart, so a drawn open mouth read as less open than its rest). Every point below was
+ * measured by the server's own face mesh (ServerFaceAnalyzer.mesh, 468 points) on that still, once, and
+ * hard-coded: eyes from the corners 33/133 and 263/362 and the lids 159/145 and 386/374 (ry about 1.5× the
+ * half-aperture, as the lid must cover lashes and iris); the mouth's corners 61/291, the sag from the inner
+ * lips 13/14; the nose 168 (bridge) and 1 (tip); the head from the cheeks 234/454, forehead 10 and chin 152,
+ * enlarged by 1.12 across and 1.2 down, as ASTRONAUT_FACE's ellipse is over its mesh. The server reads this
+ * still as yaw 1.6°, pitch -9.6°, eye openness 0.38, mouth openness 0.05, smile 0.86.
+ */
+export const GRID_FACE: PhotoFace = {
+  cx: 0.43,
+  cy: 0.64,
+  rx: 0.16,
+  ry: 0.26,
+  bridge: { x: 0.433, y: 0.548 },
+  tip: { x: 0.439, y: 0.677 },
+  eyes: [
+    { x: 0.369, y: 0.555, rx: 0.029, ry: 0.022 },
+    { x: 0.497, y: 0.548, rx: 0.029, ry: 0.022 },
+  ],
+  mouth: { left: { x: 0.387, y: 0.7575 }, right: { x: 0.4966, y: 0.7509 }, sag: 0.003 },
+  levelPitch: 4,
+};
+
 export function installFakeCamera(config: FakeCameraConfig): void {
   /**
    * The camera itself, in a worker of its own: like a real camera it keeps delivering frames while the
@@ -110,7 +138,7 @@ export function installFakeCamera(config: FakeCameraConfig): void {
     const WIDTH = 640;
     const HEIGHT = 480;
     const FPS = 30;
-    const REACTION_MS = 300;
+    const REACTION_MS = 380;
     /** Time constant of the head's movement towards where it is going. */
     const MOVE_TAU_MS = 120;
     const NOISE = 3 / 255;
@@ -149,12 +177,15 @@ export function installFakeCamera(config: FakeCameraConfig): void {
       return found;
     };
 
-    /** Eyelid closure (0 open, 1 shut) `sinceMs` into a blink prompt: two blinks of ~200 ms, 900 ms apart. */
+    /**
+     * Eyelid closure (0 open, 1 shut) `sinceMs` into a blink prompt: three deliberate blinks, 800 ms apart, each
+     * 150 ms down, 300 ms shut, 150 ms up (a prompted, deliberate blink; a reflex blink is faster). The shut part outlasts the gap between the frames the server measures
+     * (every other or third frame at 10 fps), so every blink is seen shut, as a person's prompted blink is.
+     */
     const blinkAt = (sinceMs: number): number => {
-      const phase = sinceMs % 900;
-      if (sinceMs > 1800 || phase > 200) return 0;
-      // 60 ms down, 80 ms shut, 60 ms up.
-      return phase < 60 ? phase / 60 : phase < 140 ? 1 : (200 - phase) / 60;
+      const phase = sinceMs % 800;
+      if (sinceMs > 2400 || phase > 600) return 0;
+      return phase < 150 ? phase / 150 : phase < 450 ? 1 : (600 - phase) / 150;
     };
 
     interface Stimulus {
@@ -211,8 +242,9 @@ void main() {
   vec2 screen = world.xy * distance / (distance - world.z);
   gl_Position = vec4(screen.x / (0.5 * uAspect), screen.y / 0.5, -0.5 * world.z, 1.0);
   vUv = aUv;
-  // The screen lights the face fully, the hair, ears and neck around it a third as much, the room almost not.
-  vFace = 0.03 + 0.32 * (1.0 - smoothstep(1.0, 1.7, r)) + 0.65 * (1.0 - smoothstep(0.75, 1.05, r));
+  // The screen lights the face fully, the hair, ears and neck around it, a little further away, about half as
+  // much, and the room almost not.
+  vFace = 0.03 + 0.5 * (1.0 - smoothstep(1.0, 1.8, r)) + 0.47 * (1.0 - smoothstep(0.75, 1.05, r));
 }`;
     // Expressions are 2-D warps of the photo in its own coordinates (vUv: y down), so they move with the
     // head: each output pixel samples the photo where that bit of skin was before the warp.
@@ -230,16 +262,28 @@ uniform vec3 uExpr;    // blink closure, smile, mouth opening: 0..1
 varying vec2 vUv;
 varying float vFace;
 float hash(vec2 p) { return fract(sin(dot(p, vec2(12.9898, 78.233)) + uSeed) * 43758.5453); }
-// The upper lid drawn down over one eye: covered pixels show the skin above the eye, stretched.
+// The upper lid drawn down over one eye, to the lower lid when shut. The lid covers more than the eye's
+// opening (lashes, the corners, the whole iris) so no white or iris shows past it; it is skin, the mean of
+// the skin above the eye (under the brow) and below it (the cheek), shaded darker towards its edge, with a
+// dark lash line along the edge and a faint crease above.
 vec3 lid(vec2 uv, vec4 eye, vec3 colour) {
-  vec2 e = (uv - eye.xy) / eye.zw;
+  vec2 size = eye.zw * vec2(1.3, 1.6);
+  vec2 e = (uv - eye.xy) / size;
   if (abs(e.x) >= 1.0 || uExpr.x <= 0.0) return colour;
   float shape = sqrt(1.0 - e.x * e.x);
-  float edge = -shape + 2.0 * shape * uExpr.x;   // the lid's lower edge, from the eye's top down
-  if (e.y < -shape || e.y > edge + 0.18) return colour;
-  if (e.y > edge) return colour * 0.55;          // the lash line
-  float above = -1.25 - 0.45 * (edge - e.y);      // skin between the eye and the brow
-  return texture2D(uTexture, vec2(uv.x, eye.y + above * eye.w)).rgb;
+  // The closed lid's edge curves down a little below the eye's centre line.
+  float edge = mix(-shape, 0.35 * shape, uExpr.x);
+  float lash = 0.12 + 0.10 * shape;
+  if (e.y < -shape - 0.1 || e.y > edge + lash) return colour;
+  if (e.y > edge) return mix(colour, vec3(0.10, 0.07, 0.06), 0.85 * smoothstep(0.0, 1.0, uExpr.x * 2.0));
+  vec3 brow = texture2D(uTexture, vec2(uv.x, eye.y - 2.2 * eye.w)).rgb;
+  vec3 cheek = texture2D(uTexture, vec2(uv.x, eye.y + 2.6 * eye.w)).rgb;
+  vec3 skin = 0.5 * (brow + cheek);
+  float depth = clamp((e.y + shape) / max(edge + shape, 0.001), 0.0, 1.0);
+  skin *= 1.0 - 0.12 * depth * depth;
+  if (uExpr.x > 0.8 && abs(e.y - (-0.55 * shape)) < 0.06) skin *= 0.85;
+  float feather = smoothstep(-shape - 0.1, -shape + 0.15, e.y);
+  return mix(colour, skin, feather);
 }
 void main() {
   vec2 uv = vUv;
@@ -249,26 +293,38 @@ void main() {
   vec2 centre = 0.5 * (left + right);
   // Smile: each corner moves out and up; the skin around it follows, less with distance.
   float sigma = 0.45 * width;
-  vec2 dl = uExpr.y * vec2(-0.12, -0.10) * width;
-  vec2 dr = uExpr.y * vec2(0.12, -0.10) * width;
+  vec2 dl = uExpr.y * vec2(-0.26, -0.30) * width;
+  vec2 dr = uExpr.y * vec2(0.26, -0.30) * width;
   uv -= dl * exp(-dot(uv - left, uv - left) / (2.0 * sigma * sigma));
   uv -= dr * exp(-dot(uv - right, uv - right) / (2.0 * sigma * sigma));
-  // Open mouth: below the lip line the lower lip and jaw move down, most at the centre, fading by the chin.
-  float across = (uv.x - centre.x) / (0.55 * width);
-  float envelope = max(0.0, 1.0 - across * across);
-  float lipY = mix(left.y, right.y, clamp((uv.x - left.x) / width, 0.0, 1.0)) + uSag * envelope;
-  // The jaw moves as a whole, chin included: wider than the lips, fading out into the neck.
+  // Open mouth: below the lip line the lower lip and the jaw move down, a displacement of the lower face.
+  // The lower lip's edge drops most at the centre and not at all at the corners (an elliptic opening); deeper
+  // down the whole jaw, chin included and wider than the lips, drops by as much, fading out into the neck.
+  // Each output pixel below the lip line samples the photo where that skin was; where no skin was (above the
+  // lower lip's new edge, between the corners) is the mouth's dark cavity, edged by the photo's own lips.
+  float across = (uv.x - centre.x) / (0.5 * width);
+  float envelope = sqrt(max(0.0, 1.0 - across * across));
+  float lipY = mix(left.y, right.y, clamp((uv.x - left.x) / width, 0.0, 1.0)) + uSag * envelope * envelope;
   float jawAcross = (uv.x - centre.x) / (1.1 * width);
   float jaw = max(0.0, 1.0 - jawAcross * jawAcross);
-  float drop = 0.6 * width * uExpr.z * mix(jaw, envelope, 0.5);
+  float opening = 0.6 * width * uExpr.z;
   bool inside = false;
-  if (uv.y > lipY && drop > 0.0) {
-    float fall = 1.0 - smoothstep(0.9 * width, 2.2 * width, uv.y - lipY);
-    float source = uv.y - drop * fall;
-    if (source < lipY) inside = true;
+  float gapDepth = 0.0;
+  if (uv.y > lipY && opening > 0.0) {
+    float below = uv.y - lipY;
+    // From the lips' shape at the lip line to the jaw's a little lower: no fold where they differ (slope < 1).
+    float drop = opening * mix(envelope, jaw, smoothstep(0.0, 1.3 * width, below));
+    drop *= 1.0 - smoothstep(0.9 * width, 2.2 * width, below);
+    float source = uv.y - drop;
+    if (source < lipY) {
+      inside = true;
+      gapDepth = below / max(drop, 1e-5);
+    }
     uv.y = source;
   }
-  vec3 skin = inside ? vec3(0.16, 0.06, 0.06) * (0.6 + 0.4 * envelope) : texture2D(uTexture, uv).rgb;
+  // The cavity: darkest under the upper lip (its shadow), a little lighter towards the lower lip and tongue.
+  vec3 cavity = mix(vec3(0.05, 0.02, 0.02), vec3(0.22, 0.08, 0.08), smoothstep(0.3, 1.0, gapDepth));
+  vec3 skin = inside ? cavity : texture2D(uTexture, uv).rgb;
   skin = lid(vUv, uEye0, skin);
   skin = lid(vUv, uEye1, skin);
   // The screen's light, multiplicative with the albedo, falling off from the face to the room.

@@ -119,6 +119,22 @@ export class LivenessClient {
     };
   }
 
+  /**
+   * A kept-alive socket the service closed meanwhile fails before any answer (the request never arrived), so
+   * it is sent again on a new connection, twice at most; a request that did arrive and is sent again is
+   * refused by the service (`liveness-step-busy` or `liveness-step-out-of-order`), never counted twice.
+   */
+  private async fetchWithReconnect(url: URL, init: RequestInit): Promise<Response> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.fetch(url, init);
+      } catch (error) {
+        if (attempt >= 2) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100 * (attempt + 1)));
+      }
+    }
+  }
+
   private async post(challengeId: string, body: unknown): Promise<StepAnswer> {
     const url = new URL(`/api/v1/challenges/${encodeURIComponent(challengeId)}/liveness`, this.options.baseUrl);
     const init = {
@@ -126,14 +142,7 @@ export class LivenessClient {
       headers: { 'content-type': 'application/json', ...this.options.headers },
       body: JSON.stringify(body),
     };
-    let response: Response;
-    try {
-      response = await this.fetch(url, init);
-    } catch {
-      // A kept-alive socket the service closed meanwhile fails before any answer: the request never arrived,
-      // so it is sent once more on a new connection. A second failure is the caller's.
-      response = await this.fetch(url, init);
-    }
+    const response = await this.fetchWithReconnect(url, init);
     const text = await response.text();
     const json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
     if (!response.ok) {
