@@ -1,5 +1,5 @@
 /**
- * The step route of liveness v2 (docs/liveness-v2-plan.md, "Flow"): `POST api/v1/challenges/:id/liveness`
+ * The step route of liveness v2 (docs/liveness.md, "Flow"): `POST api/v1/challenges/:id/liveness`
  * with `{}` starts an attempt and reveals step 0; with `{attempt, step, frames}` it hands in a step's frames
  * and reveals the next step, or `done` with the verdict. Runs on the page, like the loader's service
  * client, so the browser's Origin header names the embedding site.

@@ -1,6 +1,6 @@
 /**
  * Where a liveness frame is cut from the raw (unmirrored) video frame: the square of FRAME_LIMITS.context
- * face-box sides about the face's centre, kept inside the frame (docs/liveness-v2-plan.md, "A frame"). Pure.
+ * face-box sides about the face's centre, kept inside the frame (docs/liveness.md, "A frame"). Pure.
  */
 import type { FaceBox } from '../../../src/protocol/liveness-plan';
 import { FRAME_LIMITS } from '../../../src/protocol/liveness-plan';

@@ -18,7 +18,7 @@ import { DetectionCost, runAttempt, runGuidance } from './step-player';
 
 export { LivenessCaptureError, LivenessServiceError };
 
-/** The service's default (docs/liveness-v2-plan.md); the challenge says its own. */
+/** The service's default (docs/liveness.md); the challenge says its own. */
 const DEFAULT_MAX_ATTEMPTS = 3;
 
 export const runLiveness: RunLiveness = async (options) => {

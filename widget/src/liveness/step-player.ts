@@ -1,6 +1,6 @@
 /**
  * The capture's loops over video frames: the guidance until the face has been steady in the oval, then one
- * attempt of liveness v2, step by step as the service reveals them (docs/liveness-v2-plan.md). Each step is
+ * attempt of liveness v2, step by step as the service reveals them (docs/liveness.md). Each step is
  * shown on its own clock (ms since its reveal arrived), its frames are cropped, encoded and MACed while it
  * plays, and handed in when it ends; the answer reveals the next step, until `done`.
  *
