@@ -129,6 +129,7 @@ describe('loadConfig', () => {
       tokensSeconds: day,
       jobsSeconds: 30 * day,
       peersSeconds: 30 * day,
+      cosignaturesSeconds: 30 * day,
       intervalSeconds: 600,
     });
     const sut = loadConfig(
@@ -137,6 +138,7 @@ describe('loadConfig', () => {
         TOKEN_RETENTION_SECONDS: '60',
         JOB_RETENTION_SECONDS: '7200',
         PEER_RETENTION_SECONDS: String(2 * day),
+        COSIGNATURE_RETENTION_SECONDS: String(3 * day),
         HOUSEKEEPING_INTERVAL_SECONDS: '5',
       },
       HOME,
@@ -146,6 +148,7 @@ describe('loadConfig', () => {
       tokensSeconds: 60,
       jobsSeconds: 7200,
       peersSeconds: 2 * day,
+      cosignaturesSeconds: 3 * day,
       intervalSeconds: 5,
     });
     // A peer must stay long enough to count as present; the interval must be positive.
