@@ -65,6 +65,8 @@ describe('model distribution', () => {
       'yunet-s-dynamic',
       'facemesh-468',
       'facemesh-468-weights',
+      'iris-76',
+      'iris-76-weights',
       'face-api-recognition',
       'face-api-recognition-weights',
     ]);
