@@ -1,16 +1,17 @@
 import { Logger } from '@nestjs/common';
 import { Command } from 'commander';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import type * as TfjsModule from '../adapters/tfjs.adapter';
+import type * as AnalyzerModule from '../liveness/analysis/server-face-analyzer';
+import type * as AttackEval from '../liveness/eval/attack-eval';
+import type * as FaceEval from '../liveness/eval/face-analysis-eval';
 import { CryptoAdapter } from '../adapters/crypto.adapter';
 import { FileStoreAdapter } from '../adapters/file-store.adapter';
 import { JpegAdapter } from '../adapters/jpeg.adapter';
 import { OnnxAdapter } from '../adapters/onnx.adapter';
-import { TfjsAdapter } from '../adapters/tfjs.adapter';
 import type { AppConfig } from '../config/app-config';
-import { ServerFaceAnalyzer } from '../liveness/analysis/server-face-analyzer';
-import { evaluateAttacks, formatAttackReport } from '../liveness/eval/attack-eval';
-import { analyseLabelledFrames, formatFaceAnalysisReport } from '../liveness/eval/face-analysis-eval';
 import { formatPassiveReport } from '../liveness/eval/passive-report';
 import type { ScoredFrame } from '../liveness/eval/passive-samples';
 import { listSamples, scoreSample } from '../liveness/eval/passive-samples';
@@ -19,6 +20,23 @@ import { LIVENESS_MODELS } from '../liveness/liveness-models';
 import { OnnxLivenessRunner } from '../liveness/onnx-liveness-runner';
 import { ModelRegistryService } from '../models/model-registry.service';
 import { CliError } from './cli-error';
+
+/**
+ * TensorFlow.js and face-api take seconds to load: only the commands that analyse faces load them, so every
+ * other CLI command (sites, ledger, peer) starts as fast as before.
+ */
+const load = createRequire(__filename);
+
+function loadAttackEval(): typeof AttackEval {
+  return load('../liveness/eval/attack-eval') as typeof AttackEval;
+}
+
+function loadFaceAnalysis() {
+  const { TfjsAdapter } = load('../adapters/tfjs.adapter') as typeof TfjsModule;
+  const { ServerFaceAnalyzer } = load('../liveness/analysis/server-face-analyzer') as typeof AnalyzerModule;
+  const evaluation = load('../liveness/eval/face-analysis-eval') as typeof FaceEval;
+  return { TfjsAdapter, ServerFaceAnalyzer, ...evaluation };
+}
 
 /** The shipped liveness models, verified against the manifest, outside the HTTP service. */
 async function livenessRunner(config: AppConfig): Promise<{ runner: OnnxLivenessRunner; onnx: OnnxAdapter }> {
@@ -44,6 +62,7 @@ export function livenessCommand(config: () => AppConfig): Command {
     .action(async (options: { attempts: string; only?: string; fixtures: string; json?: boolean }) => {
       // Reports go to stdout: keep Nest's start-up notes out of them.
       Logger.overrideLogger(['error', 'warn']);
+      const { evaluateAttacks, formatAttackReport } = loadAttackEval();
       const outcomes = await evaluateAttacks({
         attempts: Number(options.attempts),
         only: options.only?.split(','),
@@ -111,6 +130,7 @@ export function livenessCommand(config: () => AppConfig): Command {
       const registry = new ModelRegistryService(settings, new FileStoreAdapter(), new CryptoAdapter());
       await registry.onModuleInit();
       const onnx = new OnnxAdapter({ device: 'cpu', intraOpNumThreads: 1, workers: 1 });
+      const { TfjsAdapter, ServerFaceAnalyzer, analyseLabelledFrames, formatFaceAnalysisReport } = loadFaceAnalysis();
       const tfjs = new TfjsAdapter();
       try {
         const analyzer = await ServerFaceAnalyzer.fromRegistry(registry, onnx, tfjs);
