@@ -4,6 +4,7 @@
  * whole API reads in one place; `documentRoutes` merges it into the generated document, and a test checks
  * that every route has an entry and every entry a route.
  */
+import { FRAME_REJECTIONS } from '../liveness/attempts/frame-structure';
 import type { OpenAPIObject } from '@nestjs/swagger';
 
 type Schema = Record<string, unknown>;
@@ -278,26 +279,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       schema: ref('LivenessStep'),
     },
     errors: {
-      400: [
-        ...INVALID,
-        'liveness-not-requested',
-        'frames-too-early',
-        'frames-too-late',
-        'frames-missing',
-        'frames-too-many',
-        'frame-index-not-increasing',
-        'frame-time-out-of-range',
-        'frame-time-not-increasing',
-        'frame-gap-too-short',
-        'frame-gap-too-long',
-        'frames-miss-step-start',
-        'frames-miss-step-end',
-        'frame-too-large',
-        'frame-not-baseline-jpeg',
-        'frame-size-invalid',
-        'attempt-bytes-exceeded',
-        'frame-mac-invalid',
-      ],
+      400: [...INVALID, 'liveness-not-requested', ...FRAME_REJECTIONS],
       404: ['challenge-not-found (also for an id that is no UUID)', 'liveness-attempt-not-found'],
       409: [
         'challenge-already-attempted',
