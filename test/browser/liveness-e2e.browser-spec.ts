@@ -15,6 +15,7 @@ import {
   launchChromium,
   openPage,
   redeem,
+  requireBuiltWidget,
   startWidgetService,
 } from '../support/browser';
 import type { FakeCameraBehaviour, FakeCameraConfig } from '../support/fake-camera';
@@ -75,9 +76,7 @@ describeBrowser('liveness v2 in Chromium: the real widget, the real service, a s
     t.clock.nowMs = () => Date.now();
     analysing = t.app.get(FACE_ANALYZER, { strict: false }) !== null;
     site = await createSite(t, { name: 'Liveness', hostnames: ['localhost'], difficulty: 'easy', level: 'liveness' });
-    const loaderUrl = `${t.baseUrl}/widget/peerproof.js`;
-    const loader = await fetch(loaderUrl);
-    if (loader.status !== 200) throw new Error(`GET ${loaderUrl} answered ${loader.status}: run npm run build first`);
+    const loaderUrl = await requireBuiltWidget(t, 'peerproof.js');
     pages.html(
       '/signup',
       `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign up</title>

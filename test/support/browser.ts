@@ -55,6 +55,8 @@ export function browserTestsEnabled(): boolean {
 export async function requireBuiltWidget(t: TestApp, file: string): Promise<string> {
   const url = `${t.baseUrl}/widget/${file}`;
   const response = await fetch(url);
+  // Read the body: an unread one is still streaming when the service closes, and its error would fail the suite.
+  await response.arrayBuffer();
   if (response.status !== 200) {
     throw new Error(`GET /widget/${file} answered ${response.status}: build the widget first (npm run build)`);
   }

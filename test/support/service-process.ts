@@ -71,7 +71,9 @@ export class ServiceProcess {
       'the service to be ready',
       async () => {
         if (child.exitCode !== null) throw new Error(`serve exited early (${child.exitCode}):\n${this.output}`);
-        return (await fetch(`${this.baseUrl}/readyz`).catch(() => null))?.ok;
+        const response = await fetch(`${this.baseUrl}/readyz`).catch(() => null);
+        await response?.arrayBuffer().catch(() => undefined);
+        return response?.ok;
       },
       90_000,
     );
