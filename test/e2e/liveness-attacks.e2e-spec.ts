@@ -11,7 +11,7 @@ import { JpegAdapter } from '../../src/adapters/jpeg.adapter';
 import { LivenessAttemptEntity } from '../../src/liveness/attempts/liveness-attempt.entity';
 import type { FrameSource } from '../../src/liveness/client/frame-source';
 import type { LivenessAttemptResult, WireFrame } from '../../src/liveness/client/liveness-client';
-import { LivenessClient, LivenessClientError } from '../../src/liveness/client/liveness-client';
+import { fetchReconnecting, LivenessClient, LivenessClientError } from '../../src/liveness/client/liveness-client';
 import type { Attack } from '../../src/liveness/eval/attacks/catalog';
 import { buildAttackKit, cooperativeStandIn } from '../../src/liveness/eval/attacks/catalog';
 import { createSite } from '../support/fixtures';
@@ -59,7 +59,7 @@ describe('the attack kit against the real service', () => {
   /** One attempt on a fresh challenge from a fresh address; the service runs on a manual clock the client moves. */
   async function attempt(source: FrameSource, tamper?: (frames: WireFrame[], step: number) => WireFrame[]) {
     const ip = `198.51.100.${++addresses}`;
-    const issued = await fetch(`${t.baseUrl}/api/v1/challenges`, {
+    const issued = await fetchReconnecting(fetch, `${t.baseUrl}/api/v1/challenges`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', origin: ORIGIN, 'x-forwarded-for': ip },
       body: JSON.stringify({ sitekey }),

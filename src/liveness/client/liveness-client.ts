@@ -119,22 +119,6 @@ export class LivenessClient {
     };
   }
 
-  /**
-   * A kept-alive socket the service closed meanwhile fails before any answer (the request never arrived), so
-   * it is sent again on a new connection, twice at most; a request that did arrive and is sent again is
-   * refused by the service (`liveness-step-busy` or `liveness-step-out-of-order`), never counted twice.
-   */
-  private async fetchWithReconnect(url: URL, init: RequestInit): Promise<Response> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.fetch(url, init);
-      } catch (error) {
-        if (attempt >= 2) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100 * (attempt + 1)));
-      }
-    }
-  }
-
   private async post(challengeId: string, body: unknown): Promise<StepAnswer> {
     const url = new URL(`/api/v1/challenges/${encodeURIComponent(challengeId)}/liveness`, this.options.baseUrl);
     const init = {
@@ -142,7 +126,7 @@ export class LivenessClient {
       headers: { 'content-type': 'application/json', ...this.options.headers },
       body: JSON.stringify(body),
     };
-    const response = await this.fetchWithReconnect(url, init);
+    const response = await fetchReconnecting(this.fetch, url, init);
     const text = await response.text();
     const json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
     if (!response.ok) {
@@ -150,5 +134,28 @@ export class LivenessClient {
       throw new LivenessClientError(response.status, String(error.code ?? 'http-error'), String(error.message ?? text));
     }
     return json as unknown as StepAnswer;
+  }
+}
+
+/**
+ * `fetch`, sent again on a new connection (twice at most) when it fails before any answer. A kept-alive
+ * socket that the service closed meanwhile fails that way: the request never arrived. A process that is
+ * busy for seconds between requests (analysing frames, rendering an attack) meets this often, as both ends'
+ * idle timers then fire at once. A request that did arrive and is sent again is refused by the service
+ * (`liveness-step-busy` or `liveness-step-out-of-order`), never counted twice; a challenge issued twice
+ * leaves one unused.
+ */
+export async function fetchReconnecting(
+  fetchImpl: typeof fetch,
+  url: URL | string,
+  init: RequestInit,
+): Promise<Response> {
+  for (let retry = 0; ; retry++) {
+    try {
+      return await fetchImpl(url, init);
+    } catch (error) {
+      if (retry >= 2) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * (retry + 1)));
+    }
   }
 }

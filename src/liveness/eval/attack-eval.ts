@@ -16,7 +16,7 @@ import { createApp } from '../../bootstrap';
 import { loadConfig } from '../../config/app-config';
 import { LivenessAttemptEntity } from '../attempts/liveness-attempt.entity';
 import type { FrameSource } from '../client/frame-source';
-import { LivenessClient, LivenessClientError } from '../client/liveness-client';
+import { fetchReconnecting, LivenessClient, LivenessClientError } from '../client/liveness-client';
 import type { Attack, AttackId } from './attacks/catalog';
 import { buildAttackKit } from './attacks/catalog';
 
@@ -109,7 +109,7 @@ export async function runAttempt(
       cpu += (used.user + used.system) / 1000;
     }
   };
-  const issued = await timedFetch(`${service.baseUrl}/api/v1/challenges`, {
+  const issued = await fetchReconnecting(timedFetch, `${service.baseUrl}/api/v1/challenges`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: ORIGIN, 'x-forwarded-for': ip },
     body: JSON.stringify({ sitekey: service.sitekey }),
