@@ -5,7 +5,7 @@ import { EMPTY_STATE, mergeCheck } from '../../src/liveness/attempts/attempt-sta
 import { attemptHints, attemptVerdict } from '../../src/liveness/attempts/attempt-verdict';
 import type { CheckResult } from '../../src/liveness/check-result';
 import { unavailable } from '../../src/liveness/check-result';
-import { checkPrompt, PROMPT_REACTION_MS } from '../../src/liveness/checks/prompt.check';
+import { checkPrompt, PROMPT_REACTION_MS, PROMPT_THRESHOLDS } from '../../src/liveness/checks/prompt.check';
 
 const pass: CheckResult = { score: 1, status: 'pass', reasons: [] };
 const allPassing = (): AttemptState => ({
@@ -98,6 +98,18 @@ describe('checkPrompt', () => {
     expect(checkPrompt('smile', take([{ smile: 1.9 }, {}, {}, { smile: 1.9 }]), rest).reasons).toEqual([
       'smile-not-at-rest-before',
     ]);
+    // Half-way before the reveal and no further after it: the clip did not answer this prompt.
+    const halfway = { yaw: 0.6 * PROMPT_THRESHOLDS.turnDegrees };
+    const turned = { yaw: 1.05 * PROMPT_THRESHOLDS.turnDegrees };
+    expect(checkPrompt('turn-left', take([halfway, {}, {}, turned]), rest).reasons).toEqual([
+      'turn-left-not-at-rest-before',
+    ]);
+  });
+
+  it('passes a visitor still coming back from the previous prompt who then does this one', () => {
+    const halfway = { yaw: 0.6 * PROMPT_THRESHOLDS.turnDegrees };
+    const turned = { yaw: 1.3 * PROMPT_THRESHOLDS.turnDegrees };
+    expect(checkPrompt('turn-left', take([halfway, {}, {}, turned]), rest).status).toBe('pass');
     expect(checkPrompt('blink', take([{}, {}, {}, { eyeOpenness: 0.1 }]), null).reasons).toEqual([
       'prompt-no-baseline',
     ]);

@@ -29,8 +29,14 @@ export const PROMPT_THRESHOLDS = {
   mouthOpenDelta: MOUTH_OPEN_ABOVE - 0.12,
 } as const;
 
-/** A visitor reads the prompt before acting: frames before this (ms into the step) must still be at rest. */
+/** A visitor reads the prompt before acting: frames before this (ms into the step) cannot show the answer yet. */
 export const PROMPT_REACTION_MS = 300;
+/**
+ * How much further (in threshold units) the window's peak must go than the frames before the reaction time.
+ * A person still coming back from the previous prompt (a turned head reads as a little smile) starts part
+ * of the way; a clip that ignores the reveal shows the action already done, or no rise after it.
+ */
+export const PROMPT_MIN_RISE = 0.5;
 
 export interface MeasuredFrame {
   t: number;
@@ -65,11 +71,12 @@ export function checkPrompt(
   const early = frames.filter((frame) => frame.t < PROMPT_REACTION_MS);
   const window = frames.filter((frame) => frame.t >= PROMPT_REACTION_MS);
   if (window.length === 0) return { score: 0, status: 'fail', reasons: ['prompt-not-measured'] };
-  // Already half-way through the action before anyone could react: a clip that ignores the reveal.
-  if (early.some((frame) => promptProgress(action, frame.measures, baseline) >= 0.5)) {
+  const before = Math.max(0, ...early.map((frame) => promptProgress(action, frame.measures, baseline)));
+  const peak = Math.max(...window.map((frame) => promptProgress(action, frame.measures, baseline)));
+  // The action was done before anyone could react, or did not rise after the reveal: a clip that ignores it.
+  if (before >= 1 || (before >= PROMPT_MIN_RISE && peak - before < PROMPT_MIN_RISE)) {
     return { score: 0, status: 'fail', reasons: [`${action}-not-at-rest-before`] };
   }
-  const peak = Math.max(...window.map((frame) => promptProgress(action, frame.measures, baseline)));
   return peak >= 1
     ? { score: 1, status: 'pass', reasons: [] }
     : { score: clamp01(peak), status: 'fail', reasons: [`${action}-missing`] };
