@@ -96,13 +96,13 @@ describe('continuity', () => {
   it('a head turn passes as a movement; the same change as a lone spike, or a still cross-fade, is a cut', () => {
     // The face thumbnail's dissimilarity and the box's jump of each pair, as the widget's frames of a 40° turn
     // at 10 frames/s read them (a lone spike and a cross-fade between still boxes keep the same values).
-    const pair = (k: number, face: number, jump: number) => ({
+    const pair = (k: number, face: number, jump: number, scene = 0) => ({
       from: k * 100,
       to: k * 100 + 100,
       jump,
       scale: 0,
       face,
-      scene: 0,
+      scene,
     });
     const still = Array.from({ length: 8 }, (_, k) => pair(k, 0.004, 0.005));
     const turn = [
@@ -113,6 +113,18 @@ describe('continuity', () => {
       ...still.slice(7),
     ];
     expect(pairRatios(turn).flatMap((r) => r.reasons)).toEqual([]);
+    // The widget's frame is a square about the face: the turn changes the whole frame's thumbnail too, by
+    // more than the scene's floor of 0.1 when a frame was dropped (0.095 and 0.097 in the browser suite).
+    const framedTurn = [
+      ...still.slice(0, 4),
+      pair(4, 0.3, 0.13, 0.125),
+      pair(5, 0.241, 0.02, 0.097),
+      pair(6, 0.09, 0.01, 0.03),
+      ...still.slice(7),
+    ];
+    expect(pairRatios(framedTurn).flatMap((r) => r.reasons)).toEqual([]);
+    const sceneSpike = [...still.slice(0, 5), pair(5, 0.1, 0.05, 0.12), ...still.slice(6)];
+    expect(pairRatios(sceneSpike)[5].reasons).toEqual(['continuity-cut']);
     const spike = [...still.slice(0, 5), pair(5, 0.4, 0.05), ...still.slice(6)];
     expect(pairRatios(spike)[5].reasons).toEqual(['continuity-cut']);
     const fade = [

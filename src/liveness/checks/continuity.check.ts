@@ -40,7 +40,9 @@ export const CONTINUITY_THRESHOLDS = {
    * neighbouring pairs' face dissimilarity, up to `movingAbsolute`. A 40° turn at 10 frames/s changes the
    * face thumbnail by up to 0.4 in one pair, and the detector's box of the turned face then changes size
    * (0.2 two pairs later); a cut stays a lone spike above still neighbours, and a cross-fade between two
-   * people whose boxes do not move gets no allowance.
+   * people whose boxes do not move gets no allowance. The whole frame's thumbnail gets the same allowance, up
+   * to `sceneAbsolute`: the widget's frame is a square about the face, so a turn changes it as well (0.08 to
+   * 0.1 in one pair of the browser suite's 40° turns, against a floor of 0.1).
    */
   movingJump: 0.1,
   /** Pairs on each side of a pair that count as its neighbours: a turn takes ~0.5 s. */
@@ -134,15 +136,15 @@ export function pairRatios(pairs: readonly PairMeasure[]): Array<{ ratio: number
     const seconds = (p.to - p.from) / 1000;
     const near = [...pairs.slice(Math.max(0, k - th.movingSpan), k), ...pairs.slice(k + 1, k + 1 + th.movingSpan)];
     const moving = [p, ...near].some((n) => n.jump >= th.movingJump);
-    const neighbour = Math.max(0, ...near.map((n) => n.face));
-    const pairFaceLimit = moving
-      ? Math.max(faceLimit, Math.min(th.movingAbsolute, th.cutRelative * neighbour))
-      : faceLimit;
+    const allowance = (limit: number, absolute: number, of: (n: PairMeasure) => number) =>
+      moving ? Math.max(limit, Math.min(absolute, th.cutRelative * Math.max(0, ...near.map(of)))) : limit;
+    const pairFaceLimit = allowance(faceLimit, th.movingAbsolute, (n) => n.face);
+    const pairSceneLimit = allowance(sceneLimit, th.sceneAbsolute, (n) => n.scene);
     const jump = Math.max(
       p.jump / (th.jumpBase + th.jumpPerSecond * seconds),
       p.scale / (th.scaleBase + th.scalePerSecond * seconds),
     );
-    const cut = Math.max(p.face / pairFaceLimit, p.scene / sceneLimit);
+    const cut = Math.max(p.face / pairFaceLimit, p.scene / pairSceneLimit);
     const reasons = [...(jump >= 1 ? ['continuity-jump'] : []), ...(cut >= 1 ? ['continuity-cut'] : [])];
     return { ratio: Math.max(jump, cut), reasons };
   });
