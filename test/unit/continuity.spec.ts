@@ -96,11 +96,12 @@ describe('continuity', () => {
   it('a head turn passes as a movement; the same change as a lone spike, or a still cross-fade, is a cut', () => {
     // The face thumbnail's dissimilarity and the box's jump of each pair, as the widget's frames of a 40° turn
     // at 10 frames/s read them (a lone spike and a cross-fade between still boxes keep the same values).
-    const pair = (k: number, face: number, jump: number, scene = 0) => ({
+    const pair = (k: number, face: number, jump: number, scene = 0, pose = 0) => ({
       from: k * 100,
       to: k * 100 + 100,
       jump,
       scale: 0,
+      pose,
       face,
       scene,
     });
@@ -123,6 +124,21 @@ describe('continuity', () => {
       ...still.slice(7),
     ];
     expect(pairRatios(framedTurn).flatMap((r) => r.reasons)).toEqual([]);
+    // A turn that hardly moves the box of a frame centred on the face: the pose proxy moved instead.
+    const centredTurn = [
+      ...still.slice(0, 4),
+      pair(4, 0.12, 0.02, 0.02, 0.11),
+      pair(5, 0.277, 0.099, 0.107, 0.39),
+      pair(6, 0.09, 0.02, 0.03, 0.03),
+      ...still.slice(7),
+    ];
+    expect(pairRatios(centredTurn).flatMap((r) => r.reasons)).toEqual([]);
+    expect(pairRatios(centredTurn.map((p) => ({ ...p, pose: 0 })))[5].reasons).toEqual(['continuity-cut']);
+    // A step's first pairs: the visitor closes the mouth of the previous prompt (measured 0.18 in one pair).
+    const settling = [pair(0, 0.21, 0.01), pair(1, 0.07, 0.01), ...still.slice(2)];
+    expect(pairRatios(settling).flatMap((r) => r.reasons)).toEqual([]);
+    const lateSpike = [...still.slice(0, 5), pair(5, 0.21, 0.01), pair(6, 0.07, 0.01), ...still.slice(7)];
+    expect(pairRatios(lateSpike)[5].reasons).toEqual(['continuity-cut']);
     const sceneSpike = [...still.slice(0, 5), pair(5, 0.1, 0.05, 0.12), ...still.slice(6)];
     expect(pairRatios(sceneSpike)[5].reasons).toEqual(['continuity-cut']);
     const spike = [...still.slice(0, 5), pair(5, 0.4, 0.05), ...still.slice(6)];

@@ -12,6 +12,7 @@ import type { CheckResult } from '../check-result';
 import { clamp01, unavailable } from '../check-result';
 import type { PixelRect, RgbImage } from '../rgb-image';
 import { cropResize } from '../rgb-image';
+import { PROMPT_REACTION_MS } from './prompt.check';
 
 export const CONTINUITY_THRESHOLDS = {
   minFrames: 4,
@@ -45,6 +46,19 @@ export const CONTINUITY_THRESHOLDS = {
    * 0.1 in one pair of the browser suite's 40° turns, against a floor of 0.1).
    */
   movingJump: 0.1,
+  /**
+   * Or whose pose moved this far: the change of the nose tip's offset from the eyes' midpoint, in inter-ocular
+   * distances (the detector's five points). The widget's frame is centred on the face, so a turn need not
+   * move the box: the browser suite's 40° turns read 0.13 to 0.39 in their main pair with jumps of 0.10, still
+   * frames ≤ 0.05, and a blink ≤ 0.10.
+   */
+  movingPose: 0.12,
+  /**
+   * Pairs that start this early in a step (ms) count as part of a movement too: the visitor is still coming
+   * back from the previous prompt (the prompt check's reaction time). A cut exactly between two steps is not
+   * seen by a check that reads one step, so this gives an attacker nothing new.
+   */
+  settlingMs: PROMPT_REACTION_MS,
   /** Pairs on each side of a pair that count as its neighbours: a turn takes ~0.5 s. */
   movingSpan: 2,
   movingAbsolute: 0.6,
@@ -56,6 +70,8 @@ export interface PairMeasure {
   to: number;
   jump: number;
   scale: number;
+  /** Change of the pose proxy (see `movingPose`); 0 when the detector gave no points. */
+  pose: number;
   face: number;
   scene: number;
 }
@@ -91,6 +107,15 @@ function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+/** The nose tip's offset from the eyes' midpoint in inter-ocular distances; null without usable points. */
+function noseOffset(points: ReadonlyArray<[number, number]>): [number, number] | null {
+  const [rightEye, leftEye, nose] = points;
+  if (!rightEye || !leftEye || !nose) return null;
+  const eyes = Math.hypot(leftEye[0] - rightEye[0], leftEye[1] - rightEye[1]);
+  if (eyes < 1) return null;
+  return [(nose[0] - (rightEye[0] + leftEye[0]) / 2) / eyes, (nose[1] - (rightEye[1] + leftEye[1]) / 2) / eyes];
+}
+
 /** The pairs of consecutive frames with a face (a frame without one is skipped: the gap grows instead). */
 export function measureContinuity(frames: readonly AnalysedFrame[]): PairMeasure[] {
   const side = CONTINUITY_THRESHOLDS.thumbnail;
@@ -102,7 +127,13 @@ export function measureContinuity(frames: readonly AnalysedFrame[]): PairMeasure
       // A little more than the box, so the jaw line and hairline are part of the face's signature.
       const rect = { x: box.x - box.w * 0.1, y: box.y - box.h * 0.1, w: box.w * 1.2, h: box.h * 1.2 };
       const whole = { x: 0, y: 0, w: f.image.width, h: f.image.height };
-      return { t: f.t, box, face: signature(f.image, rect, side), scene: signature(f.image, whole, side) };
+      return {
+        t: f.t,
+        box,
+        nose: noseOffset(f.face!.points),
+        face: signature(f.image, rect, side),
+        scene: signature(f.image, whole, side),
+      };
     });
   const pairs: PairMeasure[] = [];
   for (let k = 1; k < seen.length; k++) {
@@ -118,6 +149,7 @@ export function measureContinuity(frames: readonly AnalysedFrame[]): PairMeasure
       to: b.t,
       jump: jump / Math.max(width, 1),
       scale: Math.abs(Math.log(Math.max(b.box.w, 1) / Math.max(a.box.w, 1))),
+      pose: a.nose && b.nose ? Math.hypot(b.nose[0] - a.nose[0], b.nose[1] - a.nose[1]) : 0,
       face: dissimilarity(a.face, b.face),
       scene: dissimilarity(a.scene, b.scene),
     });
@@ -135,7 +167,8 @@ export function pairRatios(pairs: readonly PairMeasure[]): Array<{ ratio: number
   return pairs.map((p, k) => {
     const seconds = (p.to - p.from) / 1000;
     const near = [...pairs.slice(Math.max(0, k - th.movingSpan), k), ...pairs.slice(k + 1, k + 1 + th.movingSpan)];
-    const moving = [p, ...near].some((n) => n.jump >= th.movingJump);
+    const moving =
+      p.from < th.settlingMs || [p, ...near].some((n) => n.jump >= th.movingJump || n.pose >= th.movingPose);
     const allowance = (limit: number, absolute: number, of: (n: PairMeasure) => number) =>
       moving ? Math.max(limit, Math.min(absolute, th.cutRelative * Math.max(0, ...near.map(of)))) : limit;
     const pairFaceLimit = allowance(faceLimit, th.movingAbsolute, (n) => n.face);
