@@ -59,20 +59,30 @@ export function livenessCommand(config: () => AppConfig): Command {
     .option('--only <ids>', 'comma-separated attack ids (a,b,c,d,e,f-node,g,h,i,i-lit)')
     .option('--fixtures <dir>', 'the face stills and clips', 'test/fixtures')
     .option('--json', 'print the outcomes as JSON instead')
-    .action(async (options: { attempts: string; only?: string; fixtures: string; json?: boolean }) => {
-      // Reports go to stdout: keep Nest's start-up notes out of them.
-      Logger.overrideLogger(['error', 'warn']);
-      const { evaluateAttacks, formatAttackReport } = loadAttackEval();
-      const outcomes = await evaluateAttacks({
-        attempts: Number(options.attempts),
-        only: options.only?.split(','),
-        fixtures: path.resolve(options.fixtures),
-        progress: (line) => process.stderr.write(`${line}\n`),
-      });
-      process.stdout.write(
-        options.json ? `${JSON.stringify(outcomes, null, 1)}\n` : `${formatAttackReport(outcomes)}\n`,
-      );
-    });
+    .option('--end-on-failure', 'end each attempt at its first failed step, as production does (default: analyse all)')
+    .action(
+      async (options: {
+        attempts: string;
+        only?: string;
+        fixtures: string;
+        json?: boolean;
+        endOnFailure?: boolean;
+      }) => {
+        // Reports go to stdout: keep Nest's start-up notes out of them.
+        Logger.overrideLogger(['error', 'warn']);
+        const { evaluateAttacks, formatAttackReport } = loadAttackEval();
+        const outcomes = await evaluateAttacks({
+          attempts: Number(options.attempts),
+          only: options.only?.split(','),
+          fixtures: path.resolve(options.fixtures),
+          endOnFailure: options.endOnFailure ?? false,
+          progress: (line) => process.stderr.write(`${line}\n`),
+        });
+        process.stdout.write(
+          options.json ? `${JSON.stringify(outcomes, null, 1)}\n` : `${formatAttackReport(outcomes)}\n`,
+        );
+      },
+    );
   command
     .command('eval-passive')
     .description('P(real), BPCER and APCER of the passive models on real live frames cut as the v2 widget cuts them')

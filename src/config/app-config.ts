@@ -165,6 +165,7 @@ const envSchema = z.object({
   LEDGER_ABSENT_SLASH: fraction.default(0.02),
   LIVENESS_THRESHOLD: fraction.default(DEFAULT_LIVENESS_CONFIG.threshold),
   LIVENESS_PASSIVE_CHECKS: boolean.default(DEFAULT_LIVENESS_CONFIG.passiveChecks),
+  LIVENESS_END_ON_FAILURE: boolean.default(DEFAULT_LIVENESS_CONFIG.endOnFailure),
   LIVENESS_ANTISPOOF_THRESHOLD: fraction.default(DEFAULT_LIVENESS_CONFIG.passive.antiSpoofThreshold),
   LIVENESS_ANTISPOOF_VETO: boolean.default(DEFAULT_LIVENESS_CONFIG.passive.antiSpoofVeto),
   LIVENESS_DEEPFAKE_THRESHOLD: fraction.default(DEFAULT_LIVENESS_CONFIG.passive.deepfakeThreshold),
@@ -312,6 +313,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, home = process.
     liveness: {
       threshold: e.LIVENESS_THRESHOLD,
       passiveChecks: e.LIVENESS_PASSIVE_CHECKS,
+      endOnFailure: e.LIVENESS_END_ON_FAILURE,
       passive,
     },
     retention: {

@@ -11,6 +11,7 @@ import { JpegAdapter } from '../../src/adapters/jpeg.adapter';
 import { LivenessAttemptEntity } from '../../src/liveness/attempts/liveness-attempt.entity';
 import type { FrameSource } from '../../src/liveness/client/frame-source';
 import type { LivenessAttemptResult, WireFrame } from '../../src/liveness/client/liveness-client';
+import { familiesOf } from '../../src/liveness/eval/reason-families';
 import { fetchReconnecting, LivenessClient, LivenessClientError } from '../../src/liveness/client/liveness-client';
 import type { Attack } from '../../src/liveness/eval/attacks/catalog';
 import { buildAttackKit, cooperativeStandIn } from '../../src/liveness/eval/attacks/catalog';
@@ -20,27 +21,6 @@ import { startTestApp } from '../support/test-app';
 
 const ORIGIN = 'https://shop.example.com';
 const ATTEMPTS = Number(process.env.PEERPROOF_ATTACK_ATTEMPTS ?? 1);
-
-/** Verdict reasons by check family; a reason saying a check did not run belongs to none. */
-const FAMILIES: Record<string, RegExp> = {
-  prompt: /^(?:prompt|blink|smile|open-mouth|turn-left|turn-right|look-up|not-at-rest)/,
-  flash: /^flash-/,
-  continuity: /^continuity-/,
-  identity: /^identity-mismatch/,
-  deepfake: /^(?:deepfake|presentation)-/,
-};
-// "too-few-frames" counts as not run: it is what a check says when the face analysis found no faces to measure.
-const NOT_RUN =
-  /pending|not-installed|not-checked|not-measured|no-baseline|unavailable|disabled|analysis-error|too-few-frames/;
-
-export function familiesOf(reasons: readonly string[]): string[] {
-  const found = new Set<string>();
-  for (const reason of reasons) {
-    if (NOT_RUN.test(reason)) continue;
-    for (const [family, pattern] of Object.entries(FAMILIES)) if (pattern.test(reason)) found.add(family);
-  }
-  return [...found].sort();
-}
 
 describe('the attack kit against the real service', () => {
   let t: TestApp;

@@ -15,6 +15,7 @@ import { LiveClipSource } from '../support/live-clip-source';
 import { solveChallenge } from '../support/solver';
 import type { TestApp } from '../support/test-app';
 import { startTestApp } from '../support/test-app';
+import { familiesOf } from '../../src/liveness/eval/reason-families';
 
 const ORIGIN = 'https://shop.example.com';
 
@@ -106,7 +107,9 @@ describe.each(databaseKinds())('liveness v2 attempts over HTTP [%s]', (kind) => 
     const row = await attemptRow(result.attempt);
     const plan = deriveAttemptPlan(row.seed);
     expect(result.steps.map((s) => s.step)).toEqual(plan.slice(0, result.steps.length));
-    // The clip follows no prompt and shows no flash: the attempt fails, with hints and no reasons.
+    // The clip follows no prompt and shows no flash: the attempt fails at its first prompt, with hints and no
+    // reasons.
+    expect(result.steps.length).toBeLessThan(plan.length);
     expect(result.verdict).toEqual({ passed: false, score: expect.any(Number), hints: expect.any(Array) });
     expect(result.verdict.hints.length).toBeGreaterThan(0);
     expect(row).toMatchObject({ status: 'failed', number: 1, score: result.verdict.score });
@@ -245,5 +248,38 @@ describe.each(databaseKinds())('liveness v2 attempts over HTTP [%s]', (kind) => 
     const outputs = await solveChallenge(t.app.get(OnnxAdapter), fallback.inference);
     const unasked = await submit(fallback.id, { outputs, liveness: { attempt: fallback.id } }).expect(400);
     expect(unasked.body.code).toBe('liveness-not-requested');
+  });
+});
+
+describe('liveness v2 attempts analysed to the end for evaluations (LIVENESS_END_ON_FAILURE=false)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('sqlite', { TRUST_PROXY: '1', LIVENESS_END_ON_FAILURE: 'false' });
+  });
+  afterAll(() => t?.close());
+
+  it('analyses every step of a failing attempt, and its reasons name each check that failed', async () => {
+    const site = await createSite(t, { level: 'liveness', difficulty: 'easy' });
+    const { body: challenge } = await request(t.baseUrl)
+      .post('/api/v1/challenges')
+      .set('Origin', ORIGIN)
+      .set('X-Forwarded-For', '203.0.113.200')
+      .send({ sitekey: site.sitekey })
+      .expect(201);
+    const result = await new LivenessClient({
+      baseUrl: t.baseUrl,
+      source: clip,
+      headers: { 'X-Forwarded-For': '203.0.113.200' },
+      clock: { now: () => t.clock.nowMs(), sleep: async (ms) => t.clock.advance(ms) },
+    }).runAttempt(challenge.id);
+    const row = await t.app
+      .get(DataSource)
+      .getRepository(LivenessAttemptEntity)
+      .findOneByOrFail({ id: result.attempt });
+    expect(result.steps.map((s) => s.step)).toEqual(deriveAttemptPlan(row.seed));
+    expect(result.verdict.passed).toBe(false);
+    expect(row.status).toBe('failed');
+    // The clip ignores the prompts and shows no flash: both checks ran and failed.
+    expect(familiesOf(row.reasons ?? [])).toEqual(expect.arrayContaining(['flash', 'prompt']));
   });
 });

@@ -251,11 +251,13 @@ describe('loadConfig', () => {
     expect(loadConfig({}).liveness).toEqual({
       threshold: 0.6,
       passiveChecks: true,
+      endOnFailure: true,
       passive: { antiSpoofThreshold: 0.08, antiSpoofVeto: true, deepfakeThreshold: 0.05, deepfakeVeto: false },
     });
     const sut = loadConfig({
       LIVENESS_THRESHOLD: '0.7',
       LIVENESS_PASSIVE_CHECKS: 'false',
+      LIVENESS_END_ON_FAILURE: 'false',
       LIVENESS_ANTISPOOF_THRESHOLD: '0.5',
       LIVENESS_ANTISPOOF_VETO: 'false',
       LIVENESS_DEEPFAKE_THRESHOLD: '0.04',
@@ -264,6 +266,7 @@ describe('loadConfig', () => {
     expect(sut.liveness).toEqual({
       threshold: 0.7,
       passiveChecks: false,
+      endOnFailure: false,
       passive: { antiSpoofThreshold: 0.5, antiSpoofVeto: false, deepfakeThreshold: 0.04, deepfakeVeto: true },
     });
   });

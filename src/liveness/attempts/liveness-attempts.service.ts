@@ -142,7 +142,7 @@ export class LivenessAttemptsService {
       throw error;
     }
     const last = step.index === plan.length - 1;
-    if (failed || last) {
+    if ((failed && this.config.liveness.endOnFailure) || last) {
       const verdict = attemptVerdict(state, await this.threshold(challenge));
       await this.end(attempt, attempt.nextStep, 'analysing', verdict, {
         lastFrame: structure.frames[structure.frames.length - 1].i,

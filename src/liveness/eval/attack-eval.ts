@@ -19,6 +19,8 @@ import type { FrameSource } from '../client/frame-source';
 import { fetchReconnecting, LivenessClient, LivenessClientError } from '../client/liveness-client';
 import type { Attack, AttackId } from './attacks/catalog';
 import { buildAttackKit } from './attacks/catalog';
+import type { ReasonFamily } from './reason-families';
+import { familiesOf, REASON_FAMILIES } from './reason-families';
 
 const ORIGIN = 'https://eval.example.com';
 
@@ -30,6 +32,8 @@ export interface AttackOutcome {
   accepted: number;
   /** Reason → attempts it appeared in. */
   reasons: Record<string, number>;
+  /** Check family → attempts it failed (every step analysed unless `endOnFailure`). */
+  stoppedBy: Partial<Record<ReasonFamily, number>>;
   /** CPU time of this process while the service handled the attempt's requests, ms per attempt. */
   serverCpuMs: number;
 }
@@ -142,6 +146,11 @@ export interface AttackEvalOptions {
   attempts: number;
   only?: readonly string[];
   fixtures?: string;
+  /**
+   * End each attempt at its first failed step, as production does. Off (the default here), every step is
+   * analysed, so each check is measured against each attack rather than only the first that stopped it.
+   */
+  endOnFailure?: boolean;
   progress?: (line: string) => void;
 }
 
@@ -149,16 +158,26 @@ export async function evaluateAttacks(options: AttackEvalOptions): Promise<Attac
   const kit = (await buildAttackKit(new JpegAdapter(), { fixtures: options.fixtures })).filter(
     (attack: Attack) => !options.only || options.only.includes(attack.id),
   );
-  const service = await startEvalService();
+  const service = await startEvalService({ LIVENESS_END_ON_FAILURE: String(options.endOnFailure ?? false) });
   const outcomes: AttackOutcome[] = [];
   try {
     for (const attack of kit) {
-      const outcome: AttackOutcome = { ...pick(attack), attempts: 0, accepted: 0, reasons: {}, serverCpuMs: 0 };
+      const outcome: AttackOutcome = {
+        ...pick(attack),
+        attempts: 0,
+        accepted: 0,
+        reasons: {},
+        stoppedBy: {},
+        serverCpuMs: 0,
+      };
       for (let k = 0; k < options.attempts; k++) {
         const result = await runAttempt(service, attack.source, k);
         outcome.attempts++;
         if (result.passed) outcome.accepted++;
         for (const reason of new Set(result.reasons)) outcome.reasons[reason] = (outcome.reasons[reason] ?? 0) + 1;
+        for (const family of familiesOf(result.reasons)) {
+          outcome.stoppedBy[family] = (outcome.stoppedBy[family] ?? 0) + 1;
+        }
         outcome.serverCpuMs += result.serverCpuMs;
       }
       outcome.serverCpuMs /= Math.max(1, outcome.attempts);
@@ -175,13 +194,12 @@ const pick = ({ id, name, mustFail }: Attack) => ({ id, name, mustFail });
 
 export function formatAttackReport(outcomes: readonly AttackOutcome[], cores = 2): string {
   const lines = [
-    `attack  APCER            server ms/attempt  attempts/s on ${cores} cores  target  top reasons`,
+    `attack  APCER            server ms/attempt  attempts/s on ${cores} cores  target  failed checks (attempts)`,
     ...outcomes.map((o) => {
       const apcer = `${((o.accepted / Math.max(1, o.attempts)) * 100).toFixed(1)}% (${o.accepted}/${o.attempts})`;
-      const reasons = Object.entries(o.reasons)
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 4)
-        .map(([reason, n]) => `${reason} ${n}`)
+      const reasons = (Object.keys(REASON_FAMILIES) as ReasonFamily[])
+        .filter((family) => o.stoppedBy[family])
+        .map((family) => `${family} ${o.stoppedBy[family]}`)
         .join(', ');
       const rate = o.serverCpuMs > 0 ? ((cores * 1000) / o.serverCpuMs).toFixed(2) : 'n/a';
       return `${o.id.padEnd(7)} ${apcer.padEnd(16)} ${o.serverCpuMs.toFixed(0).padStart(17)}  ${rate.padStart(21)}  ${(o.mustFail ? '0' : 'measure').padEnd(6)}  ${reasons}`;
