@@ -11,7 +11,7 @@ import type { CheckedFrame } from '../attempts/frame-structure';
 import type { CheckResult } from '../check-result';
 import { unavailable } from '../check-result';
 import { checkContinuity } from '../checks/continuity.check';
-import { checkFlashResponse } from '../checks/flash-response.check';
+import { checkFlashResponse, FLASH_THRESHOLDS } from '../checks/flash-response.check';
 import { checkPassiveFrames } from '../checks/passive.check';
 import type { MeasuredFrame } from '../checks/prompt.check';
 import { checkPrompt } from '../checks/prompt.check';
@@ -75,7 +75,8 @@ export class StepAnalyser {
     } else {
       checks.face = checkFacePresent(frames);
       const measured = step.kind === 'prompt' ? await this.measureWindow(analyzer, frames) : null;
-      const descriptors = await this.describe(analyzer, frontalFrames(frames, measured, next.baseline));
+      const describable = describableFrames(step, frames, measured, next.baseline);
+      const descriptors = await this.describe(analyzer, describable);
       if (step.kind === 'rest') {
         const reference = meanDescriptor(descriptors);
         next = {
@@ -186,7 +187,7 @@ export class StepAnalyser {
       const missing = unavailable('face-detector-not-installed');
       return { presentation: missing, deepfake: missing };
     }
-    const unlit = frames.filter((frame) => frame.t < step.leadMs || frame.t > step.durationMs - step.tailMs);
+    const unlit = unlitFrames(frames, step);
     const picked = [];
     // The models were validated on UltraFace's boxes (passive.check.ts), so they get UltraFace's box.
     for (const frame of spread(unlit, PASSIVE_FRAMES)) {
@@ -220,6 +221,27 @@ function frontalFrames(
   );
   const picked = frames.filter((frame) => frontal.has(frame.t));
   return picked.length > 0 ? picked : frames;
+}
+
+/**
+ * The flash step's frames before its first flash and after its last (plus `lateMs`, for the light a camera
+ * shows late): a saturated colour moves the identity descriptor (one cooperative attempt in the browser suite
+ * read as another person under the flashes), and the passive models were validated unlit.
+ */
+function unlitFrames(frames: readonly AnalysedFrame[], step: FlashStep, lateMs = 0): readonly AnalysedFrame[] {
+  return frames.filter((frame) => frame.t < step.leadMs || frame.t > step.durationMs - step.tailMs + lateMs);
+}
+
+/** The frames a step's identity descriptors are taken from: unlit in the flash step, frontal in a prompt. */
+export function describableFrames(
+  step: PlanStep,
+  frames: readonly AnalysedFrame[],
+  measured: readonly MeasuredFrame[] | null,
+  baseline: FaceMeasures | null | undefined,
+): readonly AnalysedFrame[] {
+  if (step.kind !== 'flashes') return frontalFrames(frames, measured, baseline);
+  const unlit = withFace(unlitFrames(frames, step, FLASH_THRESHOLDS.onsetMaxMs));
+  return unlit.length > 0 ? unlit : frames;
 }
 
 function withFace(frames: readonly AnalysedFrame[]) {

@@ -1,0 +1,39 @@
+/** Which frames of a step the identity descriptors are taken from. */
+import { describe, expect, it } from '@jest/globals';
+import type { AnalysedFrame, FaceMeasures } from '../../src/liveness/analysis/face-analyzer';
+import { describableFrames } from '../../src/liveness/analysis/step-analyser';
+import { FLASH_THRESHOLDS } from '../../src/liveness/checks/flash-response.check';
+import type { FlashStep, PromptStep } from '../../src/protocol/liveness-plan';
+import { deriveAttemptPlan } from '../../src/protocol/liveness-plan';
+
+const plan = deriveAttemptPlan('0123456789abcdef0123456789abcdef');
+const flashes = plan.find((step): step is FlashStep => step.kind === 'flashes')!;
+const prompt = plan.find((step): step is PromptStep => step.kind === 'prompt')!;
+const face = { box: { x: 40, y: 40, w: 100, h: 100 }, score: 0.9, points: [] as Array<[number, number]> };
+const frames = (durationMs: number): AnalysedFrame[] =>
+  Array.from({ length: Math.floor(durationMs / 100) + 1 }, (_, i) => ({
+    i,
+    t: i * 100,
+    image: { width: 1, height: 1, data: new Uint8Array(3) },
+    face,
+    faces: 1,
+  }));
+const rest: FaceMeasures = { yaw: 0, pitch: 0, roll: 0, eyeOpenness: 0.35, mouthOpenness: 0.02, smile: 0.85 };
+
+describe('describableFrames', () => {
+  it('takes the flash step’s descriptors from its unlit lead and tail only (a saturated colour moves them)', () => {
+    const step = frames(flashes.durationMs);
+    const picked = describableFrames(flashes, step, null, rest);
+    expect(picked.length).toBeGreaterThan(0);
+    for (const frame of picked) {
+      const late = FLASH_THRESHOLDS.onsetMaxMs;
+      expect(frame.t < flashes.leadMs || frame.t > flashes.durationMs - flashes.tailMs + late).toBe(true);
+    }
+  });
+
+  it('takes a prompt step’s descriptors from the frames that face the camera as at rest', () => {
+    const step = frames(prompt.durationMs);
+    const measured = step.map((frame) => ({ t: frame.t, measures: { ...rest, yaw: frame.t < 500 ? 0 : 30 } }));
+    expect(describableFrames(prompt, step, measured, rest).map((frame) => frame.t)).toEqual([0, 100, 200, 300, 400]);
+  });
+});
