@@ -146,6 +146,16 @@ describe('measure (face mesh)', () => {
     expect(shut).toBeLessThan(EYES_CLOSED_RATIO * rest);
   });
 
+  it('without the iris model, gives the same pose, mouth and smile, and only the eyes from the mesh', async () => {
+    const { image, face } = await widgetFace('grid/bbaf2n/frame_000.jpg');
+    const full = (await analyzer.measure(image, face))!;
+    const { eyeOpenness, ...rest } = (await analyzer.measure(image, face, { eyes: false }))!;
+    const { eyeOpenness: irisEyes, ...fullRest } = full;
+    expect(rest).toEqual(fullRest);
+    expect(eyeOpenness).not.toBe(irisEyes);
+    expect(eyeOpenness).toBeGreaterThan(0);
+  });
+
   it('reads the broad smile of the Intel clip as a smile', async () => {
     const { image, face } = await widgetFace('intel/head-pose-face-detection-male/frame_010.jpg');
     const m = await analyzer.measure(image, face);

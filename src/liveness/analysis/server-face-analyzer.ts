@@ -10,7 +10,7 @@ import type { ModelRegistryService } from '../../models/model-registry.service';
 import type { RgbImage } from '../rgb-image';
 import { cropResize } from '../rgb-image';
 import { EYE_CORNERS, IRIS_POINTS, IRIS_SIDE, eyeCrop, irisEyeOpenness } from './eye-measures';
-import type { FaceAnalyzer, FaceDetection, FaceMeasures } from './face-analyzer';
+import type { FaceAnalyzer, FaceDetection, FaceMeasures, MeasureOptions } from './face-analyzer';
 import { MESH_CONTEXT, MESH_MIN_CONFIDENCE, MESH_SIDE, measuresFromMesh, meshCrop } from './mesh-measures';
 import { YUNET_MODEL_ID, YunetDetector } from './yunet-detector';
 
@@ -78,9 +78,10 @@ export class ServerFaceAnalyzer implements FaceAnalyzer {
     return this.detector.detect(image);
   }
 
-  async measure(image: RgbImage, face: FaceDetection): Promise<FaceMeasures | null> {
+  async measure(image: RgbImage, face: FaceDetection, options: MeasureOptions = {}): Promise<FaceMeasures | null> {
     const mesh = await this.mesh(image, face);
     if (!mesh) return null;
+    if (options.eyes === false) return measuresFromMesh(mesh);
     // The mesh's own lids under-read closed eyes; the iris model's replace them (eye-measures.ts).
     return { ...measuresFromMesh(mesh), eyeOpenness: await this.eyeOpenness(image, mesh) };
   }

@@ -4,7 +4,7 @@
  * this call's memory only; what it returns is derived numbers and reason codes.
  */
 import type { JpegAdapter } from '../../adapters/jpeg.adapter';
-import type { FlashStep, PlanStep } from '../../protocol/liveness-plan';
+import type { FlashStep, PlanStep, PromptAction } from '../../protocol/liveness-plan';
 import type { AttemptCheckName, AttemptState } from '../attempts/attempt-state';
 import { REQUIRED_CHECKS } from '../attempts/attempt-verdict';
 import type { CheckedFrame } from '../attempts/frame-structure';
@@ -18,7 +18,7 @@ import { checkPrompt } from '../checks/prompt.check';
 import type { LivenessModelRunner } from '../liveness-models';
 import { detectFaces, LIVENESS_MODELS } from '../liveness-models';
 import type { PassiveConfig } from '../passive/passive-config';
-import type { AnalysedFrame, FaceAnalyzer, FaceMeasures } from './face-analyzer';
+import type { AnalysedFrame, FaceAnalyzer, FaceMeasures, MeasureOptions } from './face-analyzer';
 import { checkFacePresent, checkIdentity, meanDescriptor } from './face-checks';
 
 /** Landmarks cost ~70–90 ms a frame: the rest step's baseline and each prompt window use a sample. */
@@ -74,7 +74,7 @@ export class StepAnalyser {
       Object.assign(checks, { face: pending, identity: pending, prompts: pending });
     } else {
       checks.face = checkFacePresent(frames);
-      const measured = step.kind === 'prompt' ? await this.measureWindow(analyzer, frames) : null;
+      const measured = step.kind === 'prompt' ? await this.measureWindow(analyzer, frames, step.action) : null;
       const describable = describableFrames(step, frames, measured, next.baseline);
       const descriptors = await this.describe(analyzer, describable);
       if (step.kind === 'rest') {
@@ -158,18 +158,26 @@ export class StepAnalyser {
     };
   }
 
-  /** A blink lasts ~100–300 ms: the prompt window is sampled at every other frame at least. */
-  private async measureWindow(analyzer: FaceAnalyzer, frames: readonly AnalysedFrame[]): Promise<MeasuredFrame[]> {
-    return this.measure(analyzer, spread(withFace(frames), MEASURED_PROMPT_FRAMES));
+  /**
+   * A blink lasts ~100–300 ms: the prompt window is sampled at every other frame at least. Only a blink's
+   * verdict reads the eyes, so the other prompts skip the iris model.
+   */
+  private async measureWindow(
+    analyzer: FaceAnalyzer,
+    frames: readonly AnalysedFrame[],
+    action: PromptAction,
+  ): Promise<MeasuredFrame[]> {
+    return this.measure(analyzer, spread(withFace(frames), MEASURED_PROMPT_FRAMES), { eyes: action === 'blink' });
   }
 
   private async measure(
     analyzer: FaceAnalyzer,
     frames: ReadonlyArray<AnalysedFrame & { face: NonNullable<AnalysedFrame['face']> }>,
+    options: MeasureOptions = {},
   ): Promise<MeasuredFrame[]> {
     const out: MeasuredFrame[] = [];
     for (const frame of frames) {
-      const measures = await analyzer.measure(frame.image, frame.face);
+      const measures = await analyzer.measure(frame.image, frame.face, options);
       if (measures) out.push({ t: frame.t, measures });
     }
     return out;
