@@ -211,7 +211,8 @@ export class PageServer {
         })
         .end(answer.body);
     } catch (error) {
-      res.writeHead(500, { 'Content-Type': 'text/plain' }).end(String(error));
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
+      res.end(String(error));
     }
   }
 }

@@ -54,7 +54,14 @@ export class ConformanceResponder {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     const responder = new ConformanceResponder(server, `http://127.0.0.1:${port}`, serviceBase);
-    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => void responder.answer(req, res));
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      // A widget file still streaming from the service when a suite closes both fails here: answer 502 (the
+      // page is gone anyway) rather than leave a rejection that fails whichever suite runs next.
+      responder.answer(req, res).catch((error: unknown) => {
+        if (!res.headersSent) res.writeHead(502, { 'Content-Type': 'text/plain' });
+        res.end(String(error));
+      });
+    });
     return responder;
   }
 
