@@ -1,6 +1,11 @@
-/** The one door to the JPEG codec (pure JavaScript `jpeg-js`, so no native build and nothing downloaded). */
+/**
+ * The one door to the JPEG codecs: pure JavaScript `jpeg-js` for pictures of any size (synchronous), and
+ * libjpeg-turbo through `sharp` (a prebuilt binary from its npm package) for liveness frames, which the
+ * server decodes by the hundred per attempt.
+ */
 import { Injectable } from '@nestjs/common';
 import * as jpeg from 'jpeg-js';
+import sharp from 'sharp';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
@@ -15,6 +20,11 @@ export interface JpegLimits {
 }
 
 const DEFAULT_LIMITS: JpegLimits = { maxMegapixels: 16, maxMemoryMb: 256 };
+
+// Decoded frames are faces: libvips must not keep them in its operation cache. One libvips thread per image;
+// the frames of a step are decoded in parallel instead.
+sharp.cache(false);
+sharp.concurrency(1);
 
 @Injectable()
 export class JpegAdapter {
@@ -33,6 +43,26 @@ export class JpegAdapter {
       maxMemoryUsageInMB: limits.maxMemoryMb,
     });
     const image: RgbImage = { width: raw.width, height: raw.height, data: raw.data };
+    return applyOrientation(image, exifOrientation(bytes));
+  }
+
+  /**
+   * Decodes one liveness frame (libjpeg-turbo, ~4× faster than `decode` on a 192-px frame: bench/face-analysis).
+   * Stricter than `decode`: a truncated or corrupt file, or one over `maxPixels`, is refused, not half-read.
+   */
+  async decodeFrame(bytes: Uint8Array, maxPixels: number): Promise<RgbImage> {
+    if (!this.isJpeg(bytes)) throw new Error('not a JPEG file');
+    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'warning' })
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`decoded ${info.channels} channels, expected 3`);
+    const image: RgbImage = {
+      width: info.width,
+      height: info.height,
+      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+    };
     return applyOrientation(image, exifOrientation(bytes));
   }
 
