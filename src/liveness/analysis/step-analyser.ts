@@ -24,8 +24,13 @@ import { checkFacePresent, checkIdentity, meanDescriptor } from './face-checks';
 /** Landmarks cost ~70–90 ms a frame: the rest step's baseline and each prompt window use a sample. */
 export const MEASURED_REST_FRAMES = 5;
 export const MEASURED_PROMPT_FRAMES = 10;
-/** Identity descriptors per step (~200 ms each). */
-export const DESCRIBED_FRAMES = 3;
+/**
+ * Identity descriptors (~35–60 ms each): the rest step's mean is the reference; every later step's must each
+ * match it. Continuity catches a cut inside a step, so two per later step suffice to catch a whole step
+ * filmed of someone else (attack d fails identity with one).
+ */
+export const DESCRIBED_REST_FRAMES = 3;
+export const DESCRIBED_FRAMES = 2;
 /**
  * Identity in a prompt step is judged on its frames that face the camera as at rest (yaw and pitch within
  * this of the baseline): face-api's descriptor of a 40° turn reads ~0.37 from the same face's frontal one,
@@ -35,8 +40,8 @@ export const FRONTAL_MAX_DEGREES = 10;
 /** Passive models on unlit frames of the flash step (the lead and the tail), as they were validated. */
 export const PASSIVE_FRAMES = 3;
 
-/** A frame is a 128–256 px square: no decoder call may allocate more. */
-const FRAME_DECODE_LIMITS = { maxMegapixels: 0.1, maxMemoryMb: 16 };
+/** A frame is a 128–256 px square (checked in its header before this): no decoder call may allocate more. */
+const FRAME_MAX_PIXELS = 256 * 256;
 
 export interface PassiveOptions {
   enabled: boolean;
@@ -59,8 +64,14 @@ export class StepAnalyser {
     private readonly passive: PassiveOptions,
   ) {}
 
-  async analyse(step: PlanStep, input: readonly CheckedFrame[], state: AttemptState): Promise<StepAnalysis> {
-    const decoded = this.decode(input);
+  /** `plan` is the attempt's whole plan: the rest step reads the eyes only when a blink will be asked. */
+  async analyse(
+    step: PlanStep,
+    input: readonly CheckedFrame[],
+    state: AttemptState,
+    plan: readonly PlanStep[],
+  ): Promise<StepAnalysis> {
+    const decoded = await this.decode(input);
     if (!decoded) {
       const failed: CheckResult = { score: 0, status: 'fail', reasons: ['frame-undecodable'] };
       return { checks: { face: failed }, state, failed: true };
@@ -76,13 +87,17 @@ export class StepAnalyser {
       checks.face = checkFacePresent(frames);
       const measured = step.kind === 'prompt' ? await this.measureWindow(analyzer, frames, step.action) : null;
       const describable = describableFrames(step, frames, measured, next.baseline);
-      const descriptors = await this.describe(analyzer, describable);
+      const descriptors = await this.describe(
+        analyzer,
+        describable,
+        step.kind === 'rest' ? DESCRIBED_REST_FRAMES : DESCRIBED_FRAMES,
+      );
       if (step.kind === 'rest') {
         const reference = meanDescriptor(descriptors);
         next = {
           ...next,
           identity: reference && Array.from(reference),
-          baseline: await this.baseline(analyzer, frames),
+          baseline: await this.baseline(analyzer, frames, { eyes: plansBlink(plan) }),
         };
         checks.identity = reference ? { score: 1, status: 'pass', reasons: [] } : unavailable('identity-not-described');
         if (!next.baseline) checks.prompts = { score: 0, status: 'fail', reasons: ['prompt-no-baseline'] };
@@ -106,15 +121,18 @@ export class StepAnalyser {
     return { checks, state: next, failed };
   }
 
-  private decode(
+  /** Every frame of the step, decoded in parallel (at most FRAME_LIMITS.maxFramesPerStep), or null if any fails. */
+  private async decode(
     input: readonly CheckedFrame[],
-  ): Array<{ i: number; t: number; image: AnalysedFrame['image'] }> | null {
+  ): Promise<Array<{ i: number; t: number; image: AnalysedFrame['image'] }> | null> {
     try {
-      return input.map((frame) => ({
-        i: frame.i,
-        t: frame.t,
-        image: this.jpeg.decode(frame.jpeg, FRAME_DECODE_LIMITS),
-      }));
+      return await Promise.all(
+        input.map(async (frame) => ({
+          i: frame.i,
+          t: frame.t,
+          image: await this.jpeg.decodeFrame(frame.jpeg, FRAME_MAX_PIXELS),
+        })),
+      );
     } catch {
       return null;
     }
@@ -131,18 +149,29 @@ export class StepAnalyser {
     return frames;
   }
 
-  private async describe(analyzer: FaceAnalyzer, frames: readonly AnalysedFrame[]): Promise<Float32Array[]> {
+  private async describe(
+    analyzer: FaceAnalyzer,
+    frames: readonly AnalysedFrame[],
+    count: number,
+  ): Promise<Float32Array[]> {
     const out: Float32Array[] = [];
-    for (const frame of spread(withFace(frames), DESCRIBED_FRAMES)) {
+    for (const frame of spread(withFace(frames), count)) {
       const descriptor = await analyzer.describe(frame.image, frame.face);
       if (descriptor) out.push(descriptor);
     }
     return out;
   }
 
-  /** The median of each measure over a sample of the rest step's frames: one blink does not move it. */
-  private async baseline(analyzer: FaceAnalyzer, frames: readonly AnalysedFrame[]): Promise<FaceMeasures | null> {
-    const measured = await this.measure(analyzer, spread(withFace(frames), MEASURED_REST_FRAMES));
+  /**
+   * The median of each measure over a sample of the rest step's frames: one blink does not move it. Without
+   * `eyes`, eye openness is the mesh's own (no later verdict reads it).
+   */
+  private async baseline(
+    analyzer: FaceAnalyzer,
+    frames: readonly AnalysedFrame[],
+    options: MeasureOptions,
+  ): Promise<FaceMeasures | null> {
+    const measured = await this.measure(analyzer, spread(withFace(frames), MEASURED_REST_FRAMES), options);
     if (measured.length === 0) return null;
     const median = (key: keyof FaceMeasures) => {
       const values = measured.map((frame) => frame.measures[key]).sort((a, b) => a - b);
@@ -250,6 +279,10 @@ export function describableFrames(
   if (step.kind !== 'flashes') return frontalFrames(frames, measured, baseline);
   const unlit = withFace(unlitFrames(frames, step, FLASH_THRESHOLDS.onsetMaxMs));
   return unlit.length > 0 ? unlit : frames;
+}
+
+function plansBlink(plan: readonly PlanStep[]): boolean {
+  return plan.some((step) => step.kind === 'prompt' && step.action === 'blink');
 }
 
 function withFace(frames: readonly AnalysedFrame[]) {

@@ -134,7 +134,7 @@ export class LivenessAttemptsService {
     let state: AttemptState;
     let failed: boolean;
     try {
-      const analysis = await (await this.liveness.analyser()).analyse(step, structure.frames, attempt.state);
+      const analysis = await (await this.liveness.analyser()).analyse(step, structure.frames, attempt.state, plan);
       state = mergeChecks(analysis.state, analysis.checks);
       failed = analysis.failed;
     } catch (error) {
