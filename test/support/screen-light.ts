@@ -180,21 +180,74 @@ const cached = (cache: WeakMap<RgbImage, Float32Array>, image: RgbImage, make: (
 };
 
 /**
+ * One frame's light as per-channel factors, so the per-pixel loop holds no branch on the mode: multiplicative
+ * modes scale linear light by (1 + weight·gain[c])·exposure, additive ones add weight·gain[c] to the level.
+ */
+interface LightModel {
+  multiplicative: boolean;
+  /** Whether the pixel's weight (face depth or face mask) scales the light; else every pixel gets all of it. */
+  weighted: boolean;
+  gain: [number, number, number];
+  exposure: number;
+}
+
+function lightModel(o: LightOptions, raw: readonly number[], screen: readonly number[], exposure: number): LightModel {
+  const scaled = (values: readonly number[], k: number) => values.map((v) => v * k) as [number, number, number];
+  switch (o.light) {
+    case 'screen':
+      return { multiplicative: true, weighted: true, gain: scaled(screen, o.screenGain), exposure };
+    case 'face-only-mult':
+      return { multiplicative: true, weighted: true, gain: scaled(raw, o.screenGain), exposure: 1 };
+    case 'whole-mult':
+      return { multiplicative: true, weighted: false, gain: scaled(raw, o.screenGain), exposure: 1 };
+    case 'face-only-add':
+      return { multiplicative: false, weighted: true, gain: scaled(raw, 240 * o.screenGain), exposure: 1 };
+    case 'whole-add':
+      return { multiplicative: false, weighted: false, gain: scaled(raw, 240 * o.screenGain), exposure: 1 };
+    default:
+      return { multiplicative: false, weighted: false, gain: [0, 0, 0], exposure: 1 };
+  }
+}
+
+function renderLight(
+  source: Uint8Array,
+  weights: Float32Array,
+  model: LightModel,
+  noise: number,
+  nextNoise: () => number,
+): Uint8Array {
+  const out = new Uint8Array(source.length);
+  const { multiplicative, weighted, gain, exposure } = model;
+  for (let p = 0; p < weights.length; p++) {
+    const weight = weighted ? weights[p] : 1;
+    for (let c = 0; c < 3; c++) {
+      const v = source[p * 3 + c];
+      const s = multiplicative
+        ? linearToSrgb(SRGB_TO_LINEAR[v] * (1 + weight * gain[c]) * exposure)
+        : v + weight * gain[c];
+      const level = Math.round(s + noise * nextNoise());
+      out[p * 3 + c] = level < 0 ? 0 : level > 255 ? 255 : level;
+    }
+  }
+  return out;
+}
+
+/**
  * The frames a client would send for `step`, lit as `options.light` says. `schedule` is the step whose colours
  * light the frames (the revealed one, or another for the wrong-order attack).
  */
-export function simulateFlashStep(
+export async function simulateFlashStep(
   clip: readonly SourceFrame[],
   schedule: FlashStep,
   options: Partial<LightOptions> = {},
-): AnalysedFrame[] {
+): Promise<AnalysedFrame[]> {
   const o = { ...DEFAULT_LIGHT, ...options };
   const rng = prng(o.seed);
   const jpeg = new JpegAdapter();
   const times = frameTimes(schedule.durationMs, o.fps, o.jitterMs, rng.next);
   let adapted = 0;
   let lastT = 0;
-  return times.map((t, i) => {
+  const rendered = times.map((t, i) => {
     const k = Math.round(t / CLIP_FRAME_MS) % (2 * clip.length - 2);
     const source = o.still ? clip[0] : clip[k < clip.length ? k : 2 * clip.length - 2 - k];
     const { image, face } = source;
@@ -209,34 +262,14 @@ export function simulateFlashStep(
       o.light === 'screen'
         ? cached(weightCache, image, () => depthWeights(image, face.box))
         : cached(maskCache, image, () => faceMask(image, face.box));
-    const out = new Uint8Array(image.data.length);
-    for (let p = 0; p < weights.length; p++) {
-      for (let c = 0; c < 3; c++) {
-        const v = image.data[p * 3 + c];
-        let s: number;
-        switch (o.light) {
-          case 'screen':
-            s = linearToSrgb(SRGB_TO_LINEAR[v] * (1 + o.screenGain * weights[p] * screen[c]) * exposure);
-            break;
-          case 'face-only-add':
-            s = v + 60 * o.screenGain * weights[p] * raw[c] * 4;
-            break;
-          case 'face-only-mult':
-            s = linearToSrgb(SRGB_TO_LINEAR[v] * (1 + o.screenGain * weights[p] * raw[c]));
-            break;
-          case 'whole-add':
-            s = v + 60 * o.screenGain * raw[c] * 4;
-            break;
-          case 'whole-mult':
-            s = linearToSrgb(SRGB_TO_LINEAR[v] * (1 + o.screenGain * raw[c]));
-            break;
-          default:
-            s = v;
-        }
-        out[p * 3 + c] = Math.max(0, Math.min(255, Math.round(s + o.noise * rng.noise())));
-      }
-    }
-    const lit = jpeg.decode(jpeg.encode({ width: image.width, height: image.height, data: out }, o.jpegQuality));
-    return { i, t, image: lit, face, faces: 1 };
+    const out = renderLight(image.data, weights, lightModel(o, raw, screen, exposure), o.noise, rng.noise);
+    return { i, t, image: { width: image.width, height: image.height, data: out }, face };
   });
+  // Through a JPEG encoder and decoder, as a frame travels from the widget to the server.
+  return Promise.all(
+    rendered.map(async ({ image, ...frame }) => {
+      const lit = await jpeg.decodeFrame(await jpeg.encodeFrame(image, o.jpegQuality), image.width * image.height);
+      return { ...frame, image: lit, faces: 1 };
+    }),
+  );
 }

@@ -42,7 +42,7 @@ function reframed(frames: AnalysedFrame[], from: number, dx: number): AnalysedFr
 }
 
 describe('continuity', () => {
-  it('one take of each person passes, unlit and lit by the flashes, at 8 to 12 frames/s', () => {
+  it('one take of each person passes, unlit and lit by the flashes, at 8 to 12 frames/s', async () => {
     const ratios: number[] = [];
     for (let c = 0; c < clips.length; c++) {
       for (const [fps, light] of [
@@ -50,7 +50,7 @@ describe('continuity', () => {
         [12, 'screen'],
         [10, 'screen'],
       ] as const) {
-        const frames = simulateFlashStep(clips[c], step, { fps, light, seed: c * 7 + fps, screenGain: 0.5 });
+        const frames = await simulateFlashStep(clips[c], step, { fps, light, seed: c * 7 + fps, screenGain: 0.5 });
         const result = checkContinuity(frames);
         expect(result.reasons).toEqual([]);
         expect(result.status).toBe('pass');
@@ -60,11 +60,11 @@ describe('continuity', () => {
     console.log(`genuine: worst pair at ${Math.max(...ratios).toFixed(2)} of the limit`);
   });
 
-  it('two people spliced together fail with continuity-cut', () => {
+  it('two people spliced together fail with continuity-cut', async () => {
     const ratios: number[] = [];
     for (let c = 0; c < clips.length; c++) {
-      const a = simulateFlashStep(clips[c], step, { seed: c });
-      const b = simulateFlashStep(clips[(c + 1) % clips.length], step, { seed: c });
+      const a = await simulateFlashStep(clips[c], step, { seed: c });
+      const b = await simulateFlashStep(clips[(c + 1) % clips.length], step, { seed: c });
       const half = Math.floor(a.length / 2);
       const spliced = [...a.slice(0, half), ...b.slice(half)];
       const result = checkContinuity(spliced);
@@ -76,16 +76,16 @@ describe('continuity', () => {
     console.log(`two people spliced: least worst pair at ${Math.min(...ratios).toFixed(2)} of the limit`);
   });
 
-  it('alternating identities fail with continuity-cut', () => {
-    const a = simulateFlashStep(clips[0], step, { seed: 3 });
-    const b = simulateFlashStep(clips[2], step, { seed: 3 });
+  it('alternating identities fail with continuity-cut', async () => {
+    const a = await simulateFlashStep(clips[0], step, { seed: 3 });
+    const b = await simulateFlashStep(clips[2], step, { seed: 3 });
     const mixed = a.map((f, k) => (k % 4 < 2 ? f : (b[k] ?? f)));
     expect(checkContinuity(mixed).reasons).toContain('continuity-cut');
   });
 
-  it('a reframed cut (the face jumps by 0.7 of its width) fails with continuity-jump', () => {
+  it('a reframed cut (the face jumps by 0.7 of its width) fails with continuity-jump', async () => {
     for (let c = 0; c < clips.length; c++) {
-      const frames = simulateFlashStep(clips[c], step, { seed: c, light: 'none' });
+      const frames = await simulateFlashStep(clips[c], step, { seed: c, light: 'none' });
       const dx = Math.round(frames[0].face!.box.w * 0.7);
       const result = checkContinuity(reframed(frames, Math.floor(frames.length / 2), dx));
       expect(result.status).toBe('fail');
@@ -153,8 +153,8 @@ describe('continuity', () => {
     expect(pairRatios(fade).flatMap((r) => r.reasons)).toContain('continuity-cut');
   });
 
-  it('too few frames with a face is unavailable', () => {
-    const frames = simulateFlashStep(clips[0], step, { seed: 1 }).slice(0, 3);
+  it('too few frames with a face is unavailable', async () => {
+    const frames = (await simulateFlashStep(clips[0], step, { seed: 1 })).slice(0, 3);
     expect(checkContinuity(frames).status).toBe('unavailable');
   });
 });

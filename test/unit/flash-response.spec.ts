@@ -50,14 +50,14 @@ afterAll(async () => {
   await models?.onnx.release();
 });
 
-function measure(
+async function measure(
   clip: number,
   seed: number,
   options: Partial<LightOptions>,
   schedule?: (step: FlashStep) => FlashStep,
 ) {
   const step = flashStepOf(SEEDS[seed]);
-  const frames = simulateFlashStep(clips[clip], schedule ? schedule(step) : step, {
+  const frames = await simulateFlashStep(clips[clip], schedule ? schedule(step) : step, {
     seed: clip * 31 + seed,
     ...options,
   });
@@ -83,10 +83,10 @@ describe('flash response: genuine (tier (i) screen-light stand-in on real frames
     ['latency 150 ms, 11 fps, JPEG 50', { latencyMs: 150, fps: 11, jpegQuality: 50 }],
   ];
   // Each case on one clip and plan (they rotate), to keep the suite light on a shared 2-core machine.
-  it.each(cases.map((c, k) => [...c, k] as const))('%s passes', (label, options, k) => {
+  it.each(cases.map((c, k) => [...c, k] as const))('%s passes', async (label, options, k) => {
     {
       const clip = k % clips.length;
-      const { m, result } = measure(clip, (k + 1) % SEEDS.length, options);
+      const { m, result } = await measure(clip, (k + 1) % SEEDS.length, options);
       console.log(row(`${label} [${clip}]`, m));
       expect(result.reasons).toEqual([]);
       expect(result.status).toBe('pass');
@@ -107,19 +107,22 @@ describe('flash response: attacks fail', () => {
     ['right colours, 0 ms delay', { latencyMs: 0 }, 'flash-onset-implausible'],
     ['right colours, 1500 ms delay', { latencyMs: 1500 }, 'flash-onset-implausible'],
   ];
-  it.each(attacks.map((a, k) => [a[0], a[1], a[2], a[3], k] as const))('%s', (label, options, reason, schedule, k) => {
-    for (const clip of [k % clips.length, (k + 1) % clips.length]) {
-      const { m, result } = measure(clip, (k + clip) % SEEDS.length, options, schedule);
-      console.log(row(`${label} [${clip}]`, m));
-      expect(result.status).toBe('fail');
-      expect(result.reasons).toContain(reason);
-      expect(result.score).toBeLessThan(0.5);
-    }
-  });
+  it.each(attacks.map((a, k) => [a[0], a[1], a[2], a[3], k] as const))(
+    '%s',
+    async (label, options, reason, schedule, k) => {
+      for (const clip of [k % clips.length, (k + 1) % clips.length]) {
+        const { m, result } = await measure(clip, (k + clip) % SEEDS.length, options, schedule);
+        console.log(row(`${label} [${clip}]`, m));
+        expect(result.status).toBe('fail');
+        expect(result.reasons).toContain(reason);
+        expect(result.score).toBeLessThan(0.5);
+      }
+    },
+  );
 
-  it('too few frames with a face is unavailable, not a verdict', () => {
+  it('too few frames with a face is unavailable, not a verdict', async () => {
     const step = flashStepOf(SEEDS[0]);
-    const frames = simulateFlashStep(clips[0], step).map((f, i) => (i % 5 ? { ...f, face: null } : f));
+    const frames = (await simulateFlashStep(clips[0], step)).map((f, i) => (i % 5 ? { ...f, face: null } : f));
     expect(checkFlashResponse(frames, step).status).toBe('unavailable');
   });
 
