@@ -100,11 +100,6 @@ export class PeersService {
       .map((peer) => peer.id);
   }
 
-  /**
-   * Deletes peers last seen before `before` that have no job left (jobs go after their own retention), so
-   * no job loses its record of who was assigned. A deleted peer that comes back simply registers again;
-   * its ledger balance is keyed by its id and stays.
-   */
   /** 403 `peer-not-admitted` unless PEER_ADMISSION admits the peer: stake, a grant, or an open network. */
   async requireAdmitted(id: string): Promise<void> {
     const { admission, granted } = this.config.peers;
@@ -116,6 +111,11 @@ export class PeersService {
     );
   }
 
+  /**
+   * Deletes peers last seen before `before` that have no job left (jobs go after their own retention), so
+   * no job loses its record of who was assigned. A deleted peer that comes back simply registers again;
+   * its ledger balance is keyed by its id and stays.
+   */
   purgeIdle(before: number): Promise<number> {
     const condition = 'last_seen_at < ? AND NOT EXISTS (SELECT 1 FROM job_assignments a WHERE a.peer_id = peers.id)';
     return deleteInBatches(this.peers, 'peers', 'id', condition, [before]);
