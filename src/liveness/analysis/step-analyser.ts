@@ -121,21 +121,22 @@ export class StepAnalyser {
     return { checks, state: next, failed };
   }
 
-  /** Every frame of the step, decoded in parallel (at most FRAME_LIMITS.maxFramesPerStep), or null if any fails. */
+  /**
+   * Every frame of the step, or null if any fails to decode. One at a time: decoding in parallel would take
+   * no less CPU, and would take every core from whatever else runs on the machine meanwhile.
+   */
   private async decode(
     input: readonly CheckedFrame[],
   ): Promise<Array<{ i: number; t: number; image: AnalysedFrame['image'] }> | null> {
+    const frames = [];
     try {
-      return await Promise.all(
-        input.map(async (frame) => ({
-          i: frame.i,
-          t: frame.t,
-          image: await this.jpeg.decodeFrame(frame.jpeg, FRAME_MAX_PIXELS),
-        })),
-      );
+      for (const frame of input) {
+        frames.push({ i: frame.i, t: frame.t, image: await this.jpeg.decodeFrame(frame.jpeg, FRAME_MAX_PIXELS) });
+      }
     } catch {
       return null;
     }
+    return frames;
   }
 
   private async detect(decoded: Array<Omit<AnalysedFrame, 'face' | 'faces'>>): Promise<AnalysedFrame[]> {
