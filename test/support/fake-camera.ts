@@ -139,8 +139,15 @@ export function installFakeCamera(config: FakeCameraConfig): void {
     const HEIGHT = 480;
     const FPS = 30;
     const REACTION_MS = 380;
-    /** Time constant of the head's movement towards where it is going. */
+    /** Time constant of a smile or an opening mouth easing towards where it is going. */
     const MOVE_TAU_MS = 120;
+    /**
+     * How long the head takes to turn or look up, along a minimum-jerk path (the smooth, bell-shaped speed of
+     * a person's deliberate head movement): 40° in 450 ms peaks at ~170°/s, ≤ 17° between two frames at
+     * 10 frames/s. An exponential ease is no person's movement: it starts at its top speed from rest, so one
+     * frame pair held more than half the turn against still pairs before it, which is what a cut looks like.
+     */
+    const HEAD_MOVE_MS = 450;
     const NOISE = 3 / 255;
     const FACE_BELOW_CENTRE = 0.1;
 
@@ -415,13 +422,17 @@ void main() {
       gl.uniform1f(uniform('uSag'), face.mouth.sag);
 
       let pose: [number, number] = [0, 0];
+      let move = { from: pose, to: pose, start: clock() };
       let expression: [number, number, number] = [0, 0, 0];
       let last = clock();
       const draw = () => {
         const now = clock();
         const { pose: target, expression: wanted, light } = stimulus(now);
         const follow = 1 - Math.exp(-(now - last) / MOVE_TAU_MS);
-        pose = [pose[0] + (target[0] - pose[0]) * follow, pose[1] + (target[1] - pose[1]) * follow];
+        if (target[0] !== move.to[0] || target[1] !== move.to[1]) move = { from: pose, to: target, start: now };
+        const tau = Math.min(1, (now - move.start) / HEAD_MOVE_MS);
+        const along = tau * tau * tau * (10 - 15 * tau + 6 * tau * tau);
+        pose = [move.from[0] + (move.to[0] - move.from[0]) * along, move.from[1] + (move.to[1] - move.from[1]) * along];
         // A blink follows its own profile; a smile and an opening mouth ease in and out like the head.
         expression = [
           wanted[0],
