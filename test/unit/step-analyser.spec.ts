@@ -31,6 +31,32 @@ describe('describableFrames', () => {
     }
   });
 
+  it('skips flash-step frames where the visitor is still coming back from a turn', () => {
+    // Eyes 60 px apart; the nose 18 px off their midpoint reads 0.3 inter-ocular distances (a turned head).
+    const withNose = (dx: number) => ({
+      ...face,
+      points: [
+        [60, 70],
+        [120, 70],
+        [90 + dx, 100],
+        [70, 120],
+        [110, 120],
+      ] as Array<[number, number]>,
+    });
+    const step = frames(flashes.durationMs).map((frame) => ({
+      ...frame,
+      face: withNose(frame.t < flashes.leadMs - 100 ? 18 : 0),
+    }));
+    const picked = describableFrames(flashes, step, null, rest);
+    expect(picked.length).toBeGreaterThan(0);
+    for (const frame of picked) expect(frame.t).toBeGreaterThanOrEqual(flashes.leadMs - 100);
+    // Nothing facing among the unlit frames: all of them, as before.
+    const lit = (t: number) => t >= flashes.leadMs && t <= flashes.durationMs - flashes.tailMs;
+    const turned = step.map((frame) => ({ ...frame, face: withNose(lit(frame.t) ? 0 : 18) }));
+    const unlit = describableFrames(flashes, turned, null, rest);
+    expect(unlit.some((frame) => frame.t < flashes.leadMs)).toBe(true);
+  });
+
   it('takes a prompt step’s descriptors from the frames that face the camera as at rest', () => {
     const step = frames(prompt.durationMs);
     const measured = step.map((frame) => ({ t: frame.t, measures: { ...rest, yaw: frame.t < 500 ? 0 : 30 } }));

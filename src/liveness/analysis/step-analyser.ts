@@ -10,7 +10,7 @@ import { REQUIRED_CHECKS } from '../attempts/attempt-verdict';
 import type { CheckedFrame } from '../attempts/frame-structure';
 import type { CheckResult } from '../check-result';
 import { unavailable } from '../check-result';
-import { checkContinuity } from '../checks/continuity.check';
+import { checkContinuity, noseOffset } from '../checks/continuity.check';
 import { checkFlashResponse, FLASH_THRESHOLDS } from '../checks/flash-response.check';
 import { checkPassiveFrames } from '../checks/passive.check';
 import type { MeasuredFrame } from '../checks/prompt.check';
@@ -37,6 +37,12 @@ export const DESCRIBED_FRAMES = 2;
  * beyond SAME_PERSON_BELOW (docs/liveness-analysis.md: same person max 0.40, turned against frontal).
  */
 export const FRONTAL_MAX_DEGREES = 10;
+/**
+ * Identity in the flash step is judged on unlit frames whose pose proxy (continuity's nose offset, in
+ * inter-ocular distances) is within this of the step's median: a visitor still coming back from a turn
+ * prompt during the lead reads ~0.13–0.39 at 40° (continuity.check.ts), a face at rest ≤ 0.05.
+ */
+export const FACING_MAX_OFFSET = 0.1;
 /** Passive models on unlit frames of the flash step (the lead and the tail), as they were validated. */
 export const PASSIVE_FRAMES = 3;
 
@@ -270,7 +276,10 @@ function unlitFrames(frames: readonly AnalysedFrame[], step: FlashStep, lateMs =
   return frames.filter((frame) => frame.t < step.leadMs || frame.t > step.durationMs - step.tailMs + lateMs);
 }
 
-/** The frames a step's identity descriptors are taken from: unlit in the flash step, frontal in a prompt. */
+/**
+ * The frames a step's identity descriptors are taken from: unlit and facing as most of the step does in the
+ * flash step, frontal in a prompt.
+ */
 export function describableFrames(
   step: PlanStep,
   frames: readonly AnalysedFrame[],
@@ -279,7 +288,28 @@ export function describableFrames(
 ): readonly AnalysedFrame[] {
   if (step.kind !== 'flashes') return frontalFrames(frames, measured, baseline);
   const unlit = withFace(unlitFrames(frames, step, FLASH_THRESHOLDS.onsetMaxMs));
-  return unlit.length > 0 ? unlit : frames;
+  return facingAsMost(unlit.length > 0 ? unlit : frames, frames);
+}
+
+/**
+ * The `candidates` whose nose offset is within FACING_MAX_OFFSET of the median over all of `frames` (the
+ * visitor faces the screen for most of the flash step); all candidates when none has usable points or none
+ * is that close. The flash step has no landmarks to read the pose from, and its lead follows a prompt.
+ */
+function facingAsMost(
+  candidates: readonly AnalysedFrame[],
+  frames: readonly AnalysedFrame[],
+): readonly AnalysedFrame[] {
+  const offsets = frames.map((frame) => (frame.face ? noseOffset(frame.face.points) : null));
+  const known = offsets.filter((offset): offset is [number, number] => offset !== null);
+  if (known.length === 0) return candidates;
+  const middle = (k: 0 | 1) => known.map((offset) => offset[k]).sort((a, b) => a - b)[Math.floor(known.length / 2)];
+  const [mx, my] = [middle(0), middle(1)];
+  const facing = candidates.filter((frame) => {
+    const offset = frame.face ? noseOffset(frame.face.points) : null;
+    return offset !== null && Math.hypot(offset[0] - mx, offset[1] - my) <= FACING_MAX_OFFSET;
+  });
+  return facing.length > 0 ? facing : candidates;
 }
 
 function plansBlink(plan: readonly PlanStep[]): boolean {

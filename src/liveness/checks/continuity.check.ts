@@ -108,7 +108,7 @@ function median(values: readonly number[]): number {
 }
 
 /** The nose tip's offset from the eyes' midpoint in inter-ocular distances; null without usable points. */
-function noseOffset(points: ReadonlyArray<[number, number]>): [number, number] | null {
+export function noseOffset(points: ReadonlyArray<[number, number]>): [number, number] | null {
   const [rightEye, leftEye, nose] = points;
   if (!rightEye || !leftEye || !nose) return null;
   const eyes = Math.hypot(leftEye[0] - rightEye[0], leftEye[1] - rightEye[1]);
