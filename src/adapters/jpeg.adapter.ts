@@ -21,8 +21,8 @@ export interface JpegLimits {
 
 const DEFAULT_LIMITS: JpegLimits = { maxMegapixels: 16, maxMemoryMb: 256 };
 
-// Decoded frames are faces: libvips must not keep them in its operation cache. One libvips thread per image;
-// the frames of a step are decoded in parallel instead.
+// Decoded frames are faces: libvips must not keep them in its operation cache. One libvips thread per image:
+// a frame is small, and the service decodes a step's frames one after another.
 sharp.cache(false);
 sharp.concurrency(1);
 

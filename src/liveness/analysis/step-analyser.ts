@@ -300,14 +300,14 @@ function facingAsMost(
   candidates: readonly AnalysedFrame[],
   frames: readonly AnalysedFrame[],
 ): readonly AnalysedFrame[] {
-  const offsets = frames.map((frame) => (frame.face ? noseOffset(frame.face.points) : null));
-  const known = offsets.filter((offset): offset is [number, number] => offset !== null);
+  const offsets = new Map(frames.map((frame) => [frame, frame.face ? noseOffset(frame.face.points) : null]));
+  const known = [...offsets.values()].filter((offset): offset is [number, number] => offset !== null);
   if (known.length === 0) return candidates;
   const middle = (k: 0 | 1) => known.map((offset) => offset[k]).sort((a, b) => a - b)[Math.floor(known.length / 2)];
   const [mx, my] = [middle(0), middle(1)];
   const facing = candidates.filter((frame) => {
-    const offset = frame.face ? noseOffset(frame.face.points) : null;
-    return offset !== null && Math.hypot(offset[0] - mx, offset[1] - my) <= FACING_MAX_OFFSET;
+    const offset = offsets.get(frame);
+    return !!offset && Math.hypot(offset[0] - mx, offset[1] - my) <= FACING_MAX_OFFSET;
   });
   return facing.length > 0 ? facing : candidates;
 }
