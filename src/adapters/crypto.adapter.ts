@@ -1,5 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { hash, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createPrivateKey,
+  hash,
+  hkdfSync,
+  randomBytes,
+  randomInt,
+  randomUUID,
+  timingSafeEqual,
+} from 'node:crypto';
+import type { SealedBox } from '../protocol/sealed-box';
+import { seal } from '../protocol/sealed-box';
 import type { Ed25519KeyPair } from './ed25519';
 import {
   ed25519KeyId,
@@ -70,4 +82,36 @@ export class CryptoAdapter {
   ed25519KeyId(publicKey: string): string {
     return ed25519KeyId(publicKey);
   }
+
+  /** A 32-byte key for `purpose`, derived (HKDF-SHA256) from an Ed25519 private key's seed. */
+  deriveKeyFromEd25519(privateKeyPem: string, purpose: string): Buffer {
+    const jwk = createPrivateKey(privateKeyPem).export({ format: 'jwk' });
+    if (typeof jwk.d !== 'string') throw new Error('not a private key');
+    return Buffer.from(hkdfSync('sha256', Buffer.from(jwk.d, 'base64url'), Buffer.alloc(0), purpose, 32));
+  }
+
+  /** AES-256-GCM under a random IV: iv ‖ ciphertext ‖ tag. */
+  encrypt(key: Buffer, plaintext: Uint8Array, aad: string): Buffer {
+    const iv = randomBytes(AES_IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    cipher.setAAD(Buffer.from(aad));
+    return Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  }
+
+  /** The inverse of encrypt; throws when the key, the associated data or a byte differs. */
+  decrypt(key: Buffer, sealed: Buffer, aad: string): Buffer {
+    if (sealed.length < AES_IV_BYTES + AES_TAG_BYTES) throw new Error('ciphertext too short');
+    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, AES_IV_BYTES));
+    decipher.setAAD(Buffer.from(aad));
+    decipher.setAuthTag(sealed.subarray(sealed.length - AES_TAG_BYTES));
+    return Buffer.concat([decipher.update(sealed.subarray(AES_IV_BYTES, sealed.length - AES_TAG_BYTES)), decipher.final()]);
+  }
+
+  /** A sealed box for these peers' Ed25519 keys (src/protocol/sealed-box.ts). */
+  sealFor(plaintext: Uint8Array, recipients: readonly string[], context: string): SealedBox {
+    return seal(plaintext, recipients, context);
+  }
 }
+
+const AES_IV_BYTES = 12;
+const AES_TAG_BYTES = 16;

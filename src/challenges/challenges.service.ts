@@ -150,8 +150,10 @@ export class ChallengesService {
     }
     await this.finish(challenge.id, 'solved', null);
     const minted = await this.mintFor(challenge, liveness);
-    // Verifier peers re-check a sample of solutions; createAudit never throws, so it cannot fail the visitor.
-    await this.audits.createAudit(challenge, dto.outputs);
+    // Verifier peers re-check a sample of solutions, or every one where the site has its compute passes
+    // reviewed; createAudit never throws, so it cannot fail the visitor.
+    const reviewed = (await this.sites.findById(challenge.siteId))?.reviewLevels.includes('compute') ?? false;
+    await this.audits.createAudit(challenge, dto.outputs, { always: reviewed });
     return {
       status: 'solved',
       token: minted.token,

@@ -19,6 +19,7 @@ function printSite(site: SiteResponseDto & { secret?: string }): void {
     `level:      ${site.level}`,
     `threshold:  ${site.scoreThreshold}`,
     `difficulty: ${site.difficulty}`,
+    `reviewed:   ${site.reviewLevels.length > 0 ? site.reviewLevels.join(', ') : 'no level'}`,
   ];
   if (site.level === 'liveness') {
     lines.push(
@@ -45,6 +46,11 @@ export function sitesCommand(loadConfig: () => AppConfig): Command {
     .addOption(new Option('--difficulty <difficulty>', 'inference difficulty').choices(DIFFICULTIES).default('normal'))
     .option('--liveness-threshold <number>', 'liveness score needed, 0..1 (default: LIVENESS_THRESHOLD)')
     .option('--liveness-fallback', 'let visitors without a camera pass a compute challenge instead')
+    .addOption(
+      new Option('--review <level...>', 'levels whose passes a committee of peers reviews').choices(
+        VERIFICATION_LEVELS,
+      ),
+    )
     .option('--json', 'print JSON')
     .action(async (options) => {
       const dto = parse(createSiteSchema, {
@@ -55,6 +61,7 @@ export function sitesCommand(loadConfig: () => AppConfig): Command {
         difficulty: options.difficulty,
         livenessThreshold: options.livenessThreshold === undefined ? null : Number(options.livenessThreshold),
         livenessFallback: options.livenessFallback === true,
+        reviewLevels: options.review ?? [],
       });
       const site = await withSites(loadConfig(), (service) => service.create(dto));
       if (options.json) process.stdout.write(JSON.stringify(site, null, 2) + '\n');

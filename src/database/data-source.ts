@@ -11,7 +11,9 @@ import {
   LedgerNodeEntity,
 } from '../ledger/ledger.entities';
 import { LivenessAttemptEntity } from '../liveness/attempts/liveness-attempt.entity';
+import { LivenessEvidenceEntity } from '../liveness/review/liveness-evidence.entity';
 import { JobAssignmentEntity, JobEntity } from '../peers/job.entity';
+import { JobSealedEvidenceEntity } from '../peers/job-sealed-evidence.entity';
 import { PeerNonceEntity } from '../peers/peer-nonce.entity';
 import { PeerEntity } from '../peers/peer.entity';
 import { SiteEntity } from '../sites/site.entity';
@@ -26,6 +28,7 @@ import { Canaries1764360000000 } from './migrations/1764360000000-canaries';
 import { JobOffers1764370000000 } from './migrations/1764370000000-job-offers';
 import { Cosignatures1764380000000 } from './migrations/1764380000000-cosignatures';
 import { LivenessAttempts1764390000000 } from './migrations/1764390000000-liveness-attempts';
+import { LivenessReviews1764400000000 } from './migrations/1764400000000-liveness-reviews';
 
 export const ENTITIES = [
   SiteEntity,
@@ -41,6 +44,8 @@ export const ENTITIES = [
   JobEntity,
   JobAssignmentEntity,
   LivenessAttemptEntity,
+  LivenessEvidenceEntity,
+  JobSealedEvidenceEntity,
 ];
 export const MIGRATIONS = [
   SitesAndTokens1764300000000,
@@ -53,6 +58,7 @@ export const MIGRATIONS = [
   JobOffers1764370000000,
   Cosignatures1764380000000,
   LivenessAttempts1764390000000,
+  LivenessReviews1764400000000,
 ];
 
 /** TypeORM options for the configured database; migrations, never synchronize, build the schema. */

@@ -74,6 +74,14 @@ export class ServiceKeyService implements OnModuleInit {
     return this.signer(bytes);
   }
 
+  /**
+   * A secret for `purpose` derived from the service key, so every instance sharing the key shares it and it
+   * never sits in the database next to what it protects.
+   */
+  derivedKey(purpose: string): Buffer {
+    return this.crypto.deriveKeyFromEd25519(this.keys().privateKeyPem, `peerproof ${purpose}`);
+  }
+
   private keys(): Ed25519KeyPair {
     if (!this.pair) throw new Error('service key used before start-up finished');
     return this.pair;

@@ -13,14 +13,27 @@ import { ServerFaceAnalyzer } from './analysis/server-face-analyzer';
 import { LivenessAttemptEntity } from './attempts/liveness-attempt.entity';
 import { LivenessAttemptsService } from './attempts/liveness-attempts.service';
 import { LivenessService } from './liveness.service';
+import { EvidenceVaultService } from './review/evidence-vault.service';
+import { LivenessEvidenceEntity } from './review/liveness-evidence.entity';
+import { LivenessReviewsService } from './review/liveness-reviews.service';
+import { PeersModule } from '../peers/peers.module';
+import { KeysModule } from '../keys/keys.module';
 
 /** Liveness v2 (docs/liveness.md): attempts, step by step, analysed by the server's own face analysis. */
 @Module({
-  imports: [TypeOrmModule.forFeature([LivenessAttemptEntity, ChallengeEntity]), ModelsModule, SitesModule],
+  imports: [
+    TypeOrmModule.forFeature([LivenessAttemptEntity, LivenessEvidenceEntity, ChallengeEntity]),
+    ModelsModule,
+    SitesModule,
+    PeersModule,
+    KeysModule,
+  ],
   providers: [
     JpegAdapter,
     LivenessService,
     LivenessAttemptsService,
+    LivenessReviewsService,
+    EvidenceVaultService,
     TfjsAdapter,
     {
       provide: FACE_ANALYZER,
@@ -31,6 +44,6 @@ import { LivenessService } from './liveness.service';
       inject: [ModelRegistryService, OnnxAdapter, TfjsAdapter],
     },
   ],
-  exports: [LivenessService, LivenessAttemptsService],
+  exports: [LivenessService, LivenessAttemptsService, EvidenceVaultService],
 })
 export class LivenessModule {}

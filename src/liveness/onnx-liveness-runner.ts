@@ -1,6 +1,5 @@
 /** Runs the liveness models through the shared OnnxAdapter, from the bytes the registry verified. */
 import type { OnnxAdapter } from '../adapters/onnx.adapter';
-import type { LoadedModel } from '../models/model-registry.service';
 import type { LivenessModelRunner } from './liveness-models';
 import { LIVENESS_MODELS } from './liveness-models';
 
@@ -10,12 +9,18 @@ export const LIVENESS_MODEL_IDS: readonly string[] = [
   LIVENESS_MODELS.deepfake,
 ];
 
+/** A verified model file and its first input's name: the service's registry entry, or a peer's copy. */
+export interface RunnableModel {
+  descriptor: { inputs: ReadonlyArray<{ name: string }> };
+  file: { bytes: Uint8Array };
+}
+
 export class OnnxLivenessRunner implements LivenessModelRunner {
-  private readonly installed = new Map<string, LoadedModel>();
+  private readonly installed = new Map<string, RunnableModel>();
 
   constructor(
     private readonly onnx: OnnxAdapter,
-    find: (modelId: string) => LoadedModel | undefined,
+    find: (modelId: string) => RunnableModel | undefined,
   ) {
     for (const id of LIVENESS_MODEL_IDS) {
       const model = find(id);

@@ -5,6 +5,7 @@ import { ChallengesService } from '../challenges/challenges.service';
 import { APP_CONFIG } from '../config/app-config';
 import type { AppConfig } from '../config/app-config';
 import { WitnessesService } from '../ledger/witnesses.service';
+import { EvidenceVaultService } from '../liveness/review/evidence-vault.service';
 import { JobLifecycleService } from '../peers/job-lifecycle.service';
 import { PeerNoncesService } from '../peers/peer-nonces.service';
 import { PeersService } from '../peers/peers.service';
@@ -18,7 +19,14 @@ export interface HousekeepingReport {
   jobs: number;
   peers: number;
   cosignatures: number;
+  livenessEvidence: number;
 }
+
+/**
+ * Frames kept for a liveness review outlive their attempt only when it was abandoned between steps (the
+ * visitor left, an instance stopped): an attempt lasts well under a minute, so anything this old goes.
+ */
+export const ABANDONED_EVIDENCE_SECONDS = 300;
 
 /**
  * Deletes what has outlived its use (README, "Retention"): once at start-up, so a service that was down
@@ -39,6 +47,7 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
     private readonly jobs: JobLifecycleService,
     private readonly peers: PeersService,
     private readonly witnesses: WitnessesService,
+    private readonly evidence: EvidenceVaultService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -74,6 +83,7 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
         jobs: await this.jobs.purgeFinal(before(retention.jobsSeconds)),
         peers: await this.peers.purgeIdle(before(retention.peersSeconds)),
         cosignatures: await this.witnesses.purgeOld(before(retention.cosignaturesSeconds)),
+        livenessEvidence: await this.evidence.purgeBefore(before(ABANDONED_EVIDENCE_SECONDS)),
       };
       if (Object.values(report).some((count) => count > 0)) this.logger.log(`deleted ${JSON.stringify(report)}`);
       return report;

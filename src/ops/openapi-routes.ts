@@ -62,6 +62,10 @@ export const SHARED_SCHEMAS: Record<string, Schema> = {
     difficulty: { type: 'string', enum: ['easy', 'normal', 'hard'] },
     livenessThreshold: nullable(num('0…1; null = LIVENESS_THRESHOLD')),
     livenessFallback: { type: 'boolean', description: 'visitors without a camera may pass a compute challenge' },
+    reviewLevels: {
+      ...list({ type: 'string', enum: ['compute', 'liveness'] }),
+      description: 'levels whose passes a peer committee reviews; siteverify may wait for it',
+    },
     createdAt: dateTime(),
     updatedAt: dateTime(),
     previousSecretValidUntil: nullable(dateTime('end of a rotation grace period, while one runs')),

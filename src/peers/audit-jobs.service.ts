@@ -13,7 +13,6 @@ import type { WireOutput } from '../protocol/inference-task';
 import { BLAZEFACE_OUTPUT_FORMAT, roundScore } from '../protocol/inference-task';
 import { SampleJudge } from './sample-judge.service';
 import { JobEntity } from './job.entity';
-import type { JobConsensus } from './job.entity';
 import { JobLifecycleService } from './job-lifecycle.service';
 import type { JobPin } from './job-lifecycle.service';
 
@@ -39,14 +38,20 @@ export class AuditJobsService {
   ) {}
 
   /**
-   * Creates an audit of a solved challenge for a PEER_AUDIT_RATE share of solutions, when peers holding the
-   * model are present. The outputs live with the job, not the challenge. Never throws: an audit is extra
-   * assurance, and its failure must not fail the visitor who solved the challenge.
+   * Creates an audit of a solved challenge for a PEER_AUDIT_RATE share of solutions (`always`: of every one,
+   * for a site that has its compute passes reviewed), when peers holding the model are present. The outputs
+   * live with the job, not the challenge. Never throws: an audit is extra assurance, and its failure must
+   * not fail the visitor who solved the challenge.
    */
-  async createAudit(challenge: AuditedChallenge, outputs: readonly WireOutput[]): Promise<string | null> {
-    if (!this.sampled(this.config.peers.auditRate)) return null;
-    // A canary takes the place of this audit: the solution already passed the service's own check.
-    if (this.sampled(this.config.peers.canaryRate)) return this.createCanary(challenge, outputs);
+  async createAudit(
+    challenge: AuditedChallenge,
+    outputs: readonly WireOutput[],
+    { always = false }: { always?: boolean } = {},
+  ): Promise<string | null> {
+    if (!always && !this.sampled(this.config.peers.auditRate)) return null;
+    // A canary takes the place of a sampled audit: the solution already passed the service's own check. A
+    // reviewed site's audit is the one siteverify may wait for, so it is never replaced.
+    if (!always && this.sampled(this.config.peers.canaryRate)) return this.createCanary(challenge, outputs);
     try {
       const evidence = this.evidenceOf(challenge, outputs);
       if (!evidence) return null;
@@ -114,20 +119,6 @@ export class AuditJobsService {
       outputs: outputs.map(([anchor, score]) => [anchor, score]),
       sample: { headSize, headRoot, size: Math.min(AUDIT_SAMPLE_SIZE, challenge.inputCount) },
     });
-  }
-
-  /**
-   * Whether peers backed the service's verdict on a challenge: null when no audit job exists; `local` (the
-   * service's own verdict stands) until a committee with quorum has finalized it.
-   */
-  async consensusFor(challengeId: string): Promise<JobConsensus | null> {
-    const job = await this.jobs.findOne({
-      where: { subject: challengeId, kind: INFERENCE_AUDIT_KIND },
-      select: { id: true, status: true, result: true },
-    });
-    if (!job) return null;
-    const consensus = job.status === 'final' ? job.result?.consensus : undefined;
-    return consensus ?? { source: 'local', agreeingStake: 0 };
   }
 
   private sampled(rate: number): boolean {

@@ -6,7 +6,9 @@ import { CryptoAdapter } from '../adapters/crypto.adapter';
 import { APP_CONFIG } from '../config/app-config';
 import { deleteInBatches } from '../database/raw-sql';
 import type { AppConfig } from '../config/app-config';
+import type { SealedBox } from '../protocol/sealed-box';
 import { JobAssignmentEntity, JobEntity } from './job.entity';
+import { JobSealedEvidenceEntity } from './job-sealed-evidence.entity';
 import type { AssignmentStatus, CanaryPlan, JobResult } from './job.entity';
 import { CommitteesService } from './committees.service';
 import { JobNotifier } from './job-notifier';
@@ -19,12 +21,16 @@ export interface JobPin {
   id: string;
   headSize: number;
   headRoot: string;
+  /** The committee's peer ids (their Ed25519 public keys), for evidence sealed to them. */
+  members: string[];
 }
 
 /** Evidence made from a pin, with the canary plan when the service planted faults in it. */
 export interface PreparedJob {
   evidence: Record<string, unknown>;
   canary?: CanaryPlan | null;
+  /** Evidence only the committee may read, sealed for its members; deleted when the job is final. */
+  sealed?: SealedBox;
 }
 
 export interface NewJob {
@@ -51,6 +57,7 @@ export class JobLifecycleService {
   constructor(
     @InjectRepository(JobEntity) private readonly jobs: Repository<JobEntity>,
     @InjectRepository(JobAssignmentEntity) private readonly assignments: Repository<JobAssignmentEntity>,
+    @InjectRepository(JobSealedEvidenceEntity) private readonly sealedEvidence: Repository<JobSealedEvidenceEntity>,
     private readonly peers: PeersService,
     private readonly committees: CommitteesService,
     private readonly notifier: JobNotifier,
@@ -72,7 +79,7 @@ export class JobLifecycleService {
     const committee = choice.kind === 'drawn' ? choice.members.map((member) => member.peer) : choice.members;
     if (committee.length === 0) return null;
     const now = this.clock.nowMs();
-    const pin = { id, headSize: choice.headSize, headRoot: choice.headRoot };
+    const pin = { id, headSize: choice.headSize, headRoot: choice.headRoot, members: committee };
     const prepared = typeof evidence === 'function' ? await evidence(pin) : { evidence };
     const job: JobEntity = {
       id,
@@ -101,6 +108,9 @@ export class JobLifecycleService {
         JobAssignmentEntity,
         committee.map((peerId) => this.assignment(job.id, peerId, now)),
       );
+      if (prepared.sealed) {
+        await manager.insert(JobSealedEvidenceEntity, { jobId: id, box: prepared.sealed as object, createdAt: now });
+      }
     });
     this.notifier.notify(committee);
     return job;
@@ -194,7 +204,12 @@ export class JobLifecycleService {
     if (claimed.affected !== 1) return;
     const missed = await this.assignments.update({ jobId: job.id, status: 'assigned' }, { status: 'missed-commit' });
     const missing = missed.affected ?? 0;
-    const replaceable = missing > 0 && job.committee === null && job.retries < this.config.peers.jobRetries;
+    // Evidence sealed for the committee cannot be read by a replacement, so such a job is never topped up.
+    const replaceable =
+      missing > 0 &&
+      job.committee === null &&
+      job.retries < this.config.peers.jobRetries &&
+      !(await this.sealedEvidence.existsBy({ jobId: job.id }));
     if (replaceable && (await this.reassign(job, missing, now))) return;
     await this.closeCommits(job.id);
   }
@@ -259,6 +274,8 @@ export class JobLifecycleService {
       { id: jobId, status: Not('final') },
       { status: 'final', result, resultScore: result.score, finalizedAt: this.clock.nowMs() },
     );
+    // What was sealed for the committee has served its purpose: it goes now, not at retention.
+    await this.sealedEvidence.delete({ jobId });
   }
 
   /** Deletes final jobs finalized before `before`; their assignments go with them (ON DELETE CASCADE). */

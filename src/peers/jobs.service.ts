@@ -4,7 +4,11 @@ import { Repository } from 'typeorm';
 import { Clock } from '../adapters/clock.adapter';
 import { CryptoAdapter } from '../adapters/crypto.adapter';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError } from '../common/domain-error';
+import { LIVENESS_REVIEW_KIND } from '../protocol/liveness-review';
 import { commitmentFor } from '../protocol/peer-protocol';
+import type { SealedFor } from '../protocol/sealed-box';
+import { boxFor } from '../protocol/sealed-box';
+import { JobSealedEvidenceEntity } from './job-sealed-evidence.entity';
 import { JobAssignmentEntity, JobEntity } from './job.entity';
 import { JobLifecycleService } from './job-lifecycle.service';
 import { JobNotifier } from './job-notifier';
@@ -21,6 +25,7 @@ export class JobsService {
   constructor(
     @InjectRepository(JobEntity) private readonly jobs: Repository<JobEntity>,
     @InjectRepository(JobAssignmentEntity) private readonly assignments: Repository<JobAssignmentEntity>,
+    @InjectRepository(JobSealedEvidenceEntity) private readonly sealedEvidence: Repository<JobSealedEvidenceEntity>,
     private readonly lifecycle: JobLifecycleService,
     private readonly notifier: JobNotifier,
     private readonly peers: PeersService,
@@ -48,9 +53,26 @@ export class JobsService {
       id: job.id,
       kind: job.kind,
       models: job.models,
-      evidence: job.evidence,
+      evidence: { ...job.evidence, ...(await this.sealedFor(job, peerId)) },
       commitDeadline: new Date(job.commitDeadline).toISOString(),
     };
+  }
+
+  /**
+   * The part of the job's sealed evidence this member can open: only its own wrapped key travels. Gone
+   * once the job is final, when no member needs it any more.
+   */
+  private async sealedFor(job: JobEntity, peerId: string): Promise<{ sealed: SealedFor } | Record<string, never>> {
+    const row = await this.sealedEvidence.findOneBy({ jobId: job.id });
+    if (!row) {
+      if (job.status === 'final' && job.kind === LIVENESS_REVIEW_KIND) {
+        throw new DomainError('evidence-deleted', "The job is final and its sealed evidence was deleted", 410);
+      }
+      return {};
+    }
+    const sealed = boxFor(row.box, peerId);
+    if (!sealed) throw new ForbiddenError('not-sealed-for-peer', 'The evidence was not sealed for this peer');
+    return { sealed };
   }
 
   /** Public: what anyone needs to recompute a job's committee draw from the ledger (docs/ledger.md). */

@@ -4,7 +4,9 @@ import { LedgerModule } from '../ledger/ledger.module';
 import { ModelsModule } from '../models/models.module';
 import { AuditJobsService } from './audit-jobs.service';
 import { CommitteesService } from './committees.service';
+import { ConsensusService } from './consensus.service';
 import { JobAssignmentEntity, JobEntity } from './job.entity';
+import { JobSealedEvidenceEntity } from './job-sealed-evidence.entity';
 import { JobLifecycleService } from './job-lifecycle.service';
 import { JobNotifier } from './job-notifier';
 import { JobSweeperService } from './job-sweeper.service';
@@ -22,7 +24,7 @@ import { StakingService } from './staking.service';
 /** Verifier peers (identity, signed requests, presence) and the jobs they answer by commit and reveal. */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([PeerEntity, PeerNonceEntity, JobEntity, JobAssignmentEntity]),
+    TypeOrmModule.forFeature([PeerEntity, PeerNonceEntity, JobEntity, JobAssignmentEntity, JobSealedEvidenceEntity]),
     ModelsModule,
     LedgerModule,
   ],
@@ -40,7 +42,8 @@ import { StakingService } from './staking.service';
     CommitteesService,
     SampleJudge,
     StallMonitor,
+    ConsensusService,
   ],
-  exports: [AuditJobsService, JobLifecycleService, PeersService, PeerNoncesService],
+  exports: [AuditJobsService, ConsensusService, JobLifecycleService, PeersService, PeerNoncesService],
 })
 export class PeersModule {}

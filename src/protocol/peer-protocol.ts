@@ -91,7 +91,7 @@ export function signedHeaders(
 }
 
 export const verdictSchema = z.strictObject({
-  /** For an inference audit: the fraction of sampled outputs the peer reproduced. */
+  /** For an inference audit: the fraction of sampled outputs the peer reproduced; for a liveness review: 1 pass, 0 fail. */
   score: z.number('score must be a number').min(0).max(1),
   /** sha256 of every model file the verdict was computed with. */
   models: z.array(z.string().regex(SHA256_HEX, 'models must be sha256 hex')).min(1).max(16),

@@ -24,6 +24,7 @@ const DEMO_SITES: Record<'compute' | 'liveness', CreateSiteDto> = {
     difficulty: 'easy',
     livenessThreshold: null,
     livenessFallback: false,
+    reviewLevels: [],
   },
   liveness: {
     name: 'PeerProof liveness demo',
@@ -34,6 +35,7 @@ const DEMO_SITES: Record<'compute' | 'liveness', CreateSiteDto> = {
     livenessThreshold: null,
     // Visitors without a camera can still try the demo; the result page shows which level they passed.
     livenessFallback: true,
+    reviewLevels: [],
   },
 };
 

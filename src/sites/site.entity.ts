@@ -50,6 +50,14 @@ export class SiteEntity {
   @Column({ name: 'liveness_fallback', type: 'boolean', default: false })
   livenessFallback!: boolean;
 
+  /**
+   * Levels whose passes a committee of peers reviews (docs/ledger.md, "Liveness reviews"): `liveness`
+   * sends every analysed attempt to a liveness review, `compute` every solution to an inference audit
+   * (instead of PEER_AUDIT_RATE's sample). siteverify can then wait for the committee.
+   */
+  @JsonTextColumn({ name: 'review_levels' })
+  reviewLevels!: VerificationLevel[];
+
   @EpochMsColumn({ name: 'created_at' })
   createdAt!: number;
 

@@ -27,6 +27,8 @@ const difficulty = z.enum(DIFFICULTIES);
 /** null: the service's LIVENESS_THRESHOLD. */
 const livenessThreshold = z.number().finite().min(0).max(1).nullable();
 const livenessFallback = z.boolean();
+/** Levels whose passes a peer committee reviews (docs/ledger.md, "Liveness reviews"). */
+const reviewLevels = z.array(level).max(VERIFICATION_LEVELS.length).transform((levels) => [...new Set(levels)].sort());
 
 export const createSiteSchema = z.strictObject({
   name: name.optional(),
@@ -36,6 +38,7 @@ export const createSiteSchema = z.strictObject({
   difficulty: difficulty.default('normal'),
   livenessThreshold: livenessThreshold.default(null),
   livenessFallback: livenessFallback.default(false),
+  reviewLevels: reviewLevels.default([]),
 });
 export type CreateSiteDto = z.infer<typeof createSiteSchema>;
 
@@ -48,6 +51,7 @@ export const updateSiteSchema = z
     difficulty: difficulty.optional(),
     livenessThreshold: livenessThreshold.optional(),
     livenessFallback: livenessFallback.optional(),
+    reviewLevels: reviewLevels.optional(),
   })
   .refine((patch) => Object.keys(patch).length > 0, 'nothing to update');
 export type UpdateSiteDto = z.infer<typeof updateSiteSchema>;
@@ -69,6 +73,7 @@ export interface SiteResponseDto {
   difficulty: string;
   livenessThreshold: number | null;
   livenessFallback: boolean;
+  reviewLevels: string[];
   createdAt: string;
   updatedAt: string;
   previousSecretValidUntil: string | null;
@@ -90,6 +95,7 @@ export function toSiteResponse(site: SiteEntity, nowMs: number): SiteResponseDto
     difficulty: site.difficulty,
     livenessThreshold: site.livenessThreshold,
     livenessFallback: site.livenessFallback,
+    reviewLevels: site.reviewLevels,
     createdAt: new Date(site.createdAt).toISOString(),
     updatedAt: new Date(site.updatedAt).toISOString(),
     previousSecretValidUntil: graceActive ? new Date(site.previousSecretExpiresAt!).toISOString() : null,

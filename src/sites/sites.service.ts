@@ -64,6 +64,7 @@ export class SitesService {
       difficulty: dto.difficulty,
       livenessThreshold: dto.livenessThreshold,
       livenessFallback: dto.livenessFallback,
+      reviewLevels: dto.reviewLevels,
       createdAt: now,
       updatedAt: now,
     });

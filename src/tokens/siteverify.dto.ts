@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { MAX_CONSENSUS_WAIT_SECONDS } from '../peers/consensus.service';
 
 /**
  * Error codes: the union of reCAPTCHA's, hCaptcha's and Turnstile's, so existing backends understand them,
@@ -18,6 +19,8 @@ export const SITEVERIFY_ERROR_CODES = [
   'internal-error',
   // HTTP 429, with Retry-After: the site's siteverify budget, or the caller's for calls without a valid secret.
   'rate-limited',
+  // A committee of verifier peers with quorum judged against the service's pass (docs/ledger.md).
+  'consensus-rejected',
 ] as const;
 export type SiteverifyErrorCode = (typeof SITEVERIFY_ERROR_CODES)[number];
 
@@ -47,6 +50,16 @@ export const siteverifySchema = z.object({
     (value) => value === undefined || /^[\x21-\x7e]+$/.test(value),
     'idempotency_key must be printable ASCII without spaces',
   ),
+  /** Seconds to wait for the peer committee reviewing this token's pass (docs/ledger.md, "Liveness reviews"). */
+  consensus_wait: z.preprocess(
+    (value) => (typeof value === 'string' ? (value.trim() === '' ? undefined : Number(value)) : value),
+    z
+      .number('consensus_wait must be a number of seconds')
+      .finite('consensus_wait must be a number of seconds')
+      .min(0, 'consensus_wait must not be negative')
+      .max(MAX_CONSENSUS_WAIT_SECONDS, `consensus_wait is at most ${MAX_CONSENSUS_WAIT_SECONDS} seconds`)
+      .optional(),
+  ),
 });
 export type SiteverifyRequest = z.infer<typeof siteverifySchema>;
 
@@ -65,8 +78,9 @@ export interface SiteverifyResponse {
   cdata?: string | null;
   'error-codes': SiteverifyErrorCode[];
   /**
-   * Only for a token whose challenge verifier peers audited: `committee` once a committee with quorum
-   * decided, with the share of its stake that agreed; `local` while the service's own verdict stands.
+   * Only for a token whose pass verifier peers review (a liveness review of its attempt, else an audit of
+   * its challenge): `committee` once a committee with quorum decided, with the share of its stake that
+   * agreed; `local` while the service's own verdict stands (e.g. `consensus_wait` ran out first).
    */
   consensus?: { source: 'committee' | 'local'; agreeingStake: number };
   /**

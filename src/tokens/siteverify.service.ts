@@ -6,7 +6,11 @@ import { RateLimitedError } from '../common/domain-error';
 import { addressKey } from '../edge/ip-address';
 import { RateLimiter } from '../edge/rate-limiter';
 import { MetricsService } from '../ops/metrics.service';
-import { AuditJobsService } from '../peers/audit-jobs.service';
+import { LivenessAttemptsService } from '../liveness/attempts/liveness-attempts.service';
+import type { SubjectConsensus } from '../peers/consensus.service';
+import { ConsensusService } from '../peers/consensus.service';
+import { INFERENCE_AUDIT_KIND } from '../protocol/inference-audit';
+import { LIVENESS_REVIEW_KIND } from '../protocol/liveness-review';
 import { anchorTestSecret } from '../protocol/anchor-test-keys';
 import { DUMMY_TOKEN, MAX_RESPONSE_LENGTH, TEST_HOSTNAME, TEST_SECRETS, TOKEN_PREFIX } from '../protocol/keys';
 import type { SiteEntity } from '../sites/site.entity';
@@ -22,7 +26,8 @@ export class SiteverifyService {
     private readonly sites: SitesService,
     private readonly tokens: TokensService,
     private readonly metrics: MetricsService,
-    private readonly audits: AuditJobsService,
+    private readonly consensus: ConsensusService,
+    private readonly attempts: LivenessAttemptsService,
     private readonly clock: Clock,
     private readonly limiter: RateLimiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -36,7 +41,7 @@ export class SiteverifyService {
   }
 
   private async decide(
-    { secret, response, sitekey, idempotency_key }: SiteverifyRequest,
+    { secret, response, sitekey, idempotency_key, consensus_wait }: SiteverifyRequest,
     clientIp: string,
   ): Promise<SiteverifyResponse> {
     // A real secret is looked up even without a response: a form posted without a token is the site's
@@ -59,11 +64,12 @@ export class SiteverifyService {
     const outcome = await this.tokens.redeem(response, site.id, idempotency_key ?? null);
     switch (outcome.kind) {
       case 'redeemed': {
-        const consensus = outcome.token.challengeId ? await this.audits.consensusFor(outcome.token.challengeId) : null;
+        const review = await this.reviewOf(outcome.token, (consensus_wait ?? 0) * 1000);
+        if (review?.rejected) return { ...failedVerification(['consensus-rejected']), consensus: review.consensus };
         return {
           ...toSuccess(outcome.token),
           ...this.livenessOf(outcome.token, site),
-          ...(consensus ? { consensus } : {}),
+          ...(review ? { consensus: review.consensus } : {}),
         };
       }
       case 'already-redeemed':
@@ -82,6 +88,21 @@ export class SiteverifyService {
     this.metrics.recordSiteverify('rate-limited');
     this.metrics.recordRateLimited('siteverify-site');
     throw new RateLimitedError(decision.retryAfterSeconds);
+  }
+
+  /**
+   * What verifier peers concluded about the token's pass: the liveness review of its attempt, else the
+   * audit of its challenge; null when neither exists. Waits up to `waitMs` for the committee to finish.
+   * The token is redeemed before the wait, so a second call cannot redeem it meanwhile.
+   */
+  private async reviewOf(token: TokenEntity, waitMs: number): Promise<SubjectConsensus | null> {
+    if (!token.challengeId) return null;
+    if (token.level === 'liveness') {
+      const attempt = await this.attempts.passedAttemptOf(token.challengeId);
+      const review = attempt ? await this.consensus.of(attempt, LIVENESS_REVIEW_KIND, waitMs) : null;
+      if (review) return review;
+    }
+    return this.consensus.of(token.challengeId, INFERENCE_AUDIT_KIND, waitMs);
   }
 
   private livenessOf(token: TokenEntity, site: SiteEntity): Pick<SiteverifyResponse, 'liveness'> {

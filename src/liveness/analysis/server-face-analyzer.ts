@@ -50,12 +50,19 @@ export class ServerFaceAnalyzer implements FaceAnalyzer {
   ) {}
 
   /** Loads every model the analysis needs from the verified registry into the shared adapters. */
-  static async fromRegistry(
-    registry: ModelRegistryService,
+  static fromRegistry(registry: ModelRegistryService, onnx: OnnxAdapter, tfjs: TfjsAdapter): Promise<ServerFaceAnalyzer> {
+    return ServerFaceAnalyzer.fromBytes((id) => registry.get(id).file.bytes, onnx, tfjs);
+  }
+
+  /**
+   * The same from verified bytes by manifest id, wherever they were checked: the service's registry, or a
+   * verifier peer's copies fetched through the swarm (its liveness reviews run this very analysis).
+   */
+  static async fromBytes(
+    bytes: (modelId: string) => Uint8Array,
     onnx: OnnxAdapter,
     tfjs: TfjsAdapter,
   ): Promise<ServerFaceAnalyzer> {
-    const bytes = (id: string) => registry.get(id).file.bytes;
     const detector = await YunetDetector.load(onnx, bytes(YUNET_MODEL_ID));
     await tfjs.loadGraph(
       FACE_ANALYSIS_MODELS.mesh,

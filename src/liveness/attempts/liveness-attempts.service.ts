@@ -12,6 +12,7 @@ import type { PlanStep, RevealedStep } from '../../protocol/liveness-plan';
 import { deriveAttemptPlan } from '../../protocol/liveness-plan';
 import { SitesService } from '../../sites/sites.service';
 import { LivenessService } from '../liveness.service';
+import { LivenessReviewsService } from '../review/liveness-reviews.service';
 import { deriveStepKey } from './attempt-keys';
 import type { LivenessFramesDto, LivenessStepDto } from './attempt.dto';
 import type { AttemptState } from './attempt-state';
@@ -47,6 +48,7 @@ export class LivenessAttemptsService {
     @InjectRepository(ChallengeEntity) private readonly challenges: Repository<ChallengeEntity>,
     private readonly sites: SitesService,
     private readonly liveness: LivenessService,
+    private readonly reviews: LivenessReviewsService,
     private readonly metrics: MetricsService,
     private readonly crypto: CryptoAdapter,
     private readonly clock: Clock,
@@ -127,28 +129,35 @@ export class LivenessAttemptsService {
     if (!structure.ok) {
       // One try per step: frames that were refused end the attempt, so nothing can be probed step by step.
       await this.end(attempt, attempt.nextStep, 'running', { passed: false, score: 0, reasons: [structure.code] });
+      await this.reviews.discard(attempt.id);
       throw new DomainError(structure.code, structure.message, 400, { attemptEnded: true });
     }
     await this.claim(attempt);
+    const site = await this.sites.findById(challenge.siteId);
+    const reviewed = this.reviews.reviews(site);
 
     let state: AttemptState;
     let failed: boolean;
     try {
+      if (reviewed) await this.reviews.keep(attempt.id, step.index, structure.frames);
       const analysis = await (await this.liveness.analyser()).analyse(step, structure.frames, attempt.state, plan);
       state = mergeChecks(analysis.state, analysis.checks);
       failed = analysis.failed;
     } catch (error) {
       await this.end(attempt, attempt.nextStep, 'analysing', { passed: false, score: 0, reasons: ['analysis-error'] });
+      await this.reviews.discard(attempt.id);
       throw error;
     }
     const last = step.index === plan.length - 1;
     if ((failed && this.config.liveness.endOnFailure) || last) {
-      const verdict = attemptVerdict(state, await this.threshold(challenge));
+      const threshold = site?.livenessThreshold ?? this.config.liveness.threshold;
+      const verdict = attemptVerdict(state, threshold);
       await this.end(attempt, attempt.nextStep, 'analysing', verdict, {
         lastFrame: structure.frames[structure.frames.length - 1].i,
         jpegBytes: attempt.jpegBytes + structure.bytes,
       });
       this.metrics.recordLivenessVerdict(verdict.passed, verdict.reasons);
+      if (reviewed) await this.reviews.create(attempt, verdict.passed, threshold);
       return {
         attempt: attempt.id,
         step: { index: step.index + 1, kind: 'done' },
@@ -221,9 +230,10 @@ export class LivenessAttemptsService {
     );
   }
 
-  private async threshold(challenge: ChallengeEntity): Promise<number> {
-    const site = await this.sites.findById(challenge.siteId);
-    return site?.livenessThreshold ?? this.config.liveness.threshold;
+  /** The id of the challenge's attempt that passed, if one did (its review's subject). */
+  async passedAttemptOf(challengeId: string): Promise<string | null> {
+    const attempt = await this.attempts.findOne({ where: { challengeId, status: 'passed' }, select: { id: true } });
+    return attempt?.id ?? null;
   }
 }
 

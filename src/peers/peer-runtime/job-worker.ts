@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { SALT_BYTES, commitmentFor } from '../../protocol/peer-protocol';
 import type { PendingJobDto } from '../peers.dto';
+import type { LivenessReviewer } from './liveness-reviewer';
 import type { ModelRunners } from './model-runners';
 import type { PendingVerdicts } from './pending-verdicts';
 import type { PeerLog } from './peer-log';
@@ -29,6 +30,7 @@ export class JobWorker {
   constructor(
     private readonly client: ServiceClient,
     private readonly runners: ModelRunners,
+    private readonly reviewer: LivenessReviewer,
     private readonly pending: PendingVerdicts,
     private readonly log: PeerLog,
   ) {}
@@ -50,7 +52,7 @@ export class JobWorker {
     let stored = this.pending.load(job.id);
     if (!stored) {
       const evidence = await this.client.evidence(job.id);
-      const judgement = await judge(evidence, this.runners);
+      const judgement = await judge(evidence, this.runners, this.reviewer);
       if ('skip' in judgement) {
         this.log.warn('job-skipped', `job ${job.id} (${job.kind}): ${judgement.skip}`, { job: job.id });
         return 'skipped';

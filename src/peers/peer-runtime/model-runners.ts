@@ -1,4 +1,8 @@
-/** The peer's onnxruntime: verified model bytes loaded once, keyed by sha256, run in worker threads. */
+/**
+ * The peer's models: verified bytes, keyed by sha256. ONNX files are loaded into onnxruntime once (run in
+ * worker threads); the face analysis's TensorFlow.js graphs and weights are held as bytes for the liveness
+ * reviewer, which loads them by manifest id when its first review arrives.
+ */
 import type { OnnxAdapter } from '../../adapters/onnx.adapter';
 import type { InferenceDevice } from '../../config/app-config';
 import type { InferenceRunner } from '../../protocol/reference-solver';
@@ -6,8 +10,9 @@ import type { HeldModel } from './model-store';
 
 export class ModelRunners {
   private readonly loaded = new Set<string>();
+  private readonly byId = new Map<string, HeldModel>();
 
-  constructor(private readonly onnx: OnnxAdapter) {}
+  constructor(readonly onnx: OnnxAdapter) {}
 
   /** The provider sessions run on: the requested one, or `cpu` after CUDA failed to load. */
   get device(): InferenceDevice {
@@ -16,8 +21,15 @@ export class ModelRunners {
 
   /** Loads the bytes that were checked against the signed sha256 (never re-read from disk). */
   async load(model: HeldModel): Promise<void> {
-    await this.onnx.load(model.descriptor.sha256, model.bytes);
+    if (model.descriptor.file.endsWith('.onnx')) await this.onnx.load(model.descriptor.sha256, model.bytes);
     this.loaded.add(model.descriptor.sha256);
+    this.byId.set(model.descriptor.id, model);
+  }
+
+  /** The held model with this manifest id, if its bytes were verified. */
+  model(id: string): HeldModel | undefined {
+    const model = this.byId.get(id);
+    return model && this.loaded.has(model.descriptor.sha256) ? model : undefined;
   }
 
   holds(sha256: string): boolean {
@@ -30,6 +42,7 @@ export class ModelRunners {
 
   forget(sha256: string): void {
     this.loaded.delete(sha256);
+    for (const [id, model] of this.byId) if (model.descriptor.sha256 === sha256) this.byId.delete(id);
   }
 
   /** A runner feeding one float32 tensor to the model's named input. */
@@ -40,6 +53,7 @@ export class ModelRunners {
 
   release(): Promise<void> {
     this.loaded.clear();
+    this.byId.clear();
     return this.onnx.release();
   }
 }

@@ -13,6 +13,8 @@ import {
 } from '../../adapters/ed25519';
 import type { RequestSigner } from '../../protocol/peer-protocol';
 import { peerIdFor } from '../../protocol/peer-protocol';
+import type { SealedFor } from '../../protocol/sealed-box';
+import { open as openSealed } from '../../protocol/sealed-box';
 
 export const IDENTITY_FILE = 'peer-key.pem';
 
@@ -22,6 +24,8 @@ export interface PeerIdentity {
   /** Short name for logs: the first 16 hex characters of SHA-256 over the key. */
   keyId: string;
   sign: RequestSigner;
+  /** Opens a sealed box sealed for this key (src/protocol/sealed-box.ts); throws SealedBoxError otherwise. */
+  open: (sealed: SealedFor, context: string) => Buffer;
 }
 
 /** The identity file exists but is not a usable Ed25519 key. */
@@ -42,6 +46,7 @@ export function identityFromPem(privateKeyPem: string): PeerIdentity {
     publicKey: pair.publicKey,
     keyId: ed25519KeyId(pair.publicKey),
     sign: ed25519Signer(privateKeyPem),
+    open: (sealed, context) => openSealed(sealed, privateKeyPem, context),
   };
 }
 

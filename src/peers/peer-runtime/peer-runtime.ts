@@ -17,6 +17,7 @@ import type { WitnessOutcome } from './head-witness';
 import { HeadWitness } from './head-witness';
 import type { JobOutcome } from './job-worker';
 import { JobWorker } from './job-worker';
+import { LivenessReviewer } from './liveness-reviewer';
 import { ModelRunners } from './model-runners';
 import { ModelStore } from './model-store';
 import type { PeerIdentity } from './peer-identity';
@@ -76,6 +77,7 @@ export class PeerRuntime {
   private loops: Promise<void>[] = [];
   private readonly unjudgeable = new Set<string>();
   private readonly witness: HeadWitness;
+  private readonly reviewer: LivenessReviewer;
 
   constructor(private readonly options: PeerRuntimeOptions) {
     this.log = options.log;
@@ -95,7 +97,14 @@ export class PeerRuntime {
       options.torrentPeers ?? [],
     );
     this.witness = new HeadWitness(this.client, identity, options.serviceKey, options.dataDir, this.log);
-    this.worker = new JobWorker(this.client, this.runners, new PendingVerdicts(options.dataDir), this.log);
+    this.reviewer = new LivenessReviewer(this.runners, identity);
+    this.worker = new JobWorker(
+      this.client,
+      this.runners,
+      this.reviewer,
+      new PendingVerdicts(options.dataDir),
+      this.log,
+    );
   }
 
   /**
@@ -110,6 +119,13 @@ export class PeerRuntime {
     });
     if (this.options.stake) await this.retrying('stake', () => this.ensureStake(this.options.stake!));
     await this.retrying('manifest', () => this.applyManifest(true));
+    // The face analysis (TensorFlow.js and its graphs) loads now, so the first liveness review is as fast
+    // as the next; a peer without those models serves audits only.
+    if (this.reviewer.ready()) {
+      await this.reviewer.warm().catch((error: unknown) => {
+        this.log.warn('reviews-unavailable', `liveness reviews cannot run here: ${(error as Error).message}`);
+      });
+    }
     const { device } = this.runners;
     if (device !== this.options.device) {
       this.log.warn('device-fallback', `onnxruntime cannot use ${this.options.device} here; running on ${device}`);

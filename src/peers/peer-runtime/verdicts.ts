@@ -1,7 +1,7 @@
 /**
  * How the peer judges a job's evidence, by job kind. A job this peer cannot judge (unknown kind, a model it
- * does not hold, malformed evidence) gets no verdict: it is better to miss a deadline, and be replaced,
- * than to commit to a guess.
+ * does not hold, malformed evidence, a box not sealed for it) gets no verdict: it is better to miss a
+ * deadline, and be replaced or counted absent, than to commit to a guess.
  */
 import {
   INFERENCE_AUDIT_KIND,
@@ -9,14 +9,23 @@ import {
   auditInference,
   inferenceAuditEvidenceSchema,
 } from '../../protocol/inference-audit';
+import { LIVENESS_REVIEW_KIND, livenessReviewEvidenceSchema } from '../../protocol/liveness-review';
 import type { Verdict } from '../../protocol/peer-protocol';
 import type { EvidenceDto } from '../peers.dto';
+import type { LivenessReviewer } from './liveness-reviewer';
 import type { ModelRunners } from './model-runners';
 
 export type Judgement = { verdict: Verdict } | { skip: string };
 
-export async function judge(job: EvidenceDto, runners: ModelRunners): Promise<Judgement> {
-  if (job.kind !== INFERENCE_AUDIT_KIND) return { skip: `unknown job kind ${job.kind}` };
+export async function judge(job: EvidenceDto, runners: ModelRunners, reviewer: LivenessReviewer): Promise<Judgement> {
+  const missing = job.models.find((sha) => !runners.holds(sha));
+  if (missing) return { skip: `model ${missing} is not held here` };
+  if (job.kind === INFERENCE_AUDIT_KIND) return judgeAudit(job, runners);
+  if (job.kind === LIVENESS_REVIEW_KIND) return judgeReview(job, reviewer);
+  return { skip: `unknown job kind ${job.kind}` };
+}
+
+async function judgeAudit(job: EvidenceDto, runners: ModelRunners): Promise<Judgement> {
   const parsed = inferenceAuditEvidenceSchema.safeParse(job.evidence);
   if (!parsed.success) return { skip: `malformed evidence: ${parsed.error.issues[0]?.message}` };
   const evidence = parsed.data;
@@ -29,4 +38,16 @@ export async function judge(job: EvidenceDto, runners: ModelRunners): Promise<Ju
   const verdict: Verdict = { score: outcome.score, models: [evidence.modelSha256] };
   if (outcome.reasons.length > 0) verdict.reasons = outcome.reasons;
   return { verdict };
+}
+
+async function judgeReview(job: EvidenceDto, reviewer: LivenessReviewer): Promise<Judgement> {
+  const parsed = livenessReviewEvidenceSchema.safeParse(job.evidence);
+  if (!parsed.success) return { skip: `malformed evidence: ${parsed.error.issues[0]?.message}` };
+  if (!reviewer.ready()) return { skip: 'the face-analysis models are not all held here' };
+  try {
+    return { verdict: await reviewer.review(job.id, parsed.data, job.models) };
+  } catch (error) {
+    // The message names what failed (a box not sealed for this key, a malformed step), never a frame.
+    return { skip: `review not judged: ${(error as Error).message.slice(0, 200)}` };
+  }
 }
