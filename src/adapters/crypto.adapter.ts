@@ -104,7 +104,10 @@ export class CryptoAdapter {
     const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, AES_IV_BYTES));
     decipher.setAAD(Buffer.from(aad));
     decipher.setAuthTag(sealed.subarray(sealed.length - AES_TAG_BYTES));
-    return Buffer.concat([decipher.update(sealed.subarray(AES_IV_BYTES, sealed.length - AES_TAG_BYTES)), decipher.final()]);
+    return Buffer.concat([
+      decipher.update(sealed.subarray(AES_IV_BYTES, sealed.length - AES_TAG_BYTES)),
+      decipher.final(),
+    ]);
   }
 
   /** A sealed box for these peers' Ed25519 keys (src/protocol/sealed-box.ts). */

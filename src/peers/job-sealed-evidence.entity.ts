@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Entity, PrimaryColumn } from 'typeorm';
 import { EpochMsColumn, JsonTextColumn } from '../database/columns';
 import type { SealedBox } from '../protocol/sealed-box';
 

@@ -66,7 +66,7 @@ export class JobsService {
     const row = await this.sealedEvidence.findOneBy({ jobId: job.id });
     if (!row) {
       if (job.status === 'final' && job.kind === LIVENESS_REVIEW_KIND) {
-        throw new DomainError('evidence-deleted', "The job is final and its sealed evidence was deleted", 410);
+        throw new DomainError('evidence-deleted', 'The job is final and its sealed evidence was deleted', 410);
       }
       return {};
     }

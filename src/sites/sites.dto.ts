@@ -28,7 +28,10 @@ const difficulty = z.enum(DIFFICULTIES);
 const livenessThreshold = z.number().finite().min(0).max(1).nullable();
 const livenessFallback = z.boolean();
 /** Levels whose passes a peer committee reviews (docs/ledger.md, "Liveness reviews"). */
-const reviewLevels = z.array(level).max(VERIFICATION_LEVELS.length).transform((levels) => [...new Set(levels)].sort());
+const reviewLevels = z
+  .array(level)
+  .max(VERIFICATION_LEVELS.length)
+  .transform((levels) => [...new Set(levels)].sort());
 
 export const createSiteSchema = z.strictObject({
   name: name.optional(),

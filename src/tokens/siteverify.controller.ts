@@ -112,6 +112,12 @@ export class SiteverifyController {
   @Get(SITEVERIFY_GET_PATHS)
   @ApiOperation({ summary: 'Redeem a response token with the fields in the query string (reCAPTCHA accepts GET)' })
   // Listed bottom-up: decorators apply in reverse, and the document should read secret, response, …
+  @ApiQuery({
+    name: 'consensus_wait',
+    required: false,
+    type: Number,
+    description: 'seconds (0–15) to wait for the peer committee reviewing the pass (docs/ledger.md)',
+  })
   @ApiQuery({ name: 'idempotency_key', required: false, type: String })
   @ApiQuery({ name: 'sitekey', required: false, type: String })
   @ApiQuery({ name: 'remoteip', required: false, type: String, description: 'advisory; never fails the call' })

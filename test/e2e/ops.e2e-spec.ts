@@ -191,7 +191,14 @@ describe.each(databaseKinds())('operations endpoints [%s]', (kind) => {
     expect(queryOf('get /api/v1/ledger/entries')).toEqual(['start', 'end']);
     expect(queryOf('get /api/v1/ledger/proof/inclusion')).toEqual(['index', 'size']);
     expect(queryOf('get /api/v1/peers/me/jobs')).toEqual(['wait']);
-    expect(queryOf('get /siteverify')).toEqual(['secret', 'response', 'remoteip', 'sitekey', 'idempotency_key']);
+    expect(queryOf('get /siteverify')).toEqual([
+      'secret',
+      'response',
+      'remoteip',
+      'sitekey',
+      'idempotency_key',
+      'consensus_wait',
+    ]);
     const solution = operations.find((o) => o.key === 'post /api/v1/challenges/{id}/solution')!.operation;
     expect(solution.responses['404'].description).toContain('challenge-not-found');
     expect(document.components.schemas.ErrorBody.required).toEqual(['statusCode', 'code', 'message']);

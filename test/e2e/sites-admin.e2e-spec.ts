@@ -56,6 +56,7 @@ describe.each(databaseKinds())('admin API for sites [%s]', (kind) => {
         difficulty: 'normal',
         livenessThreshold: null,
         livenessFallback: false,
+        reviewLevels: [],
         createdAt: new Date(t.clock.nowMs()).toISOString(),
         updatedAt: new Date(t.clock.nowMs()).toISOString(),
         previousSecretValidUntil: null,
@@ -145,7 +146,13 @@ describe.each(databaseKinds())('admin API for sites [%s]', (kind) => {
 
       const { status, body } = await admin()
         .patch(`${SITES}/${site.sitekey}`)
-        .send({ name: 'after', hostnames: ['NEW.example.com'], scoreThreshold: 0.25, livenessFallback: true });
+        .send({
+          name: 'after',
+          hostnames: ['NEW.example.com'],
+          scoreThreshold: 0.25,
+          livenessFallback: true,
+          reviewLevels: ['liveness', 'liveness'],
+        });
 
       expect(status).toBe(200);
       expect(body).toEqual({
@@ -157,6 +164,7 @@ describe.each(databaseKinds())('admin API for sites [%s]', (kind) => {
         difficulty: 'easy',
         livenessThreshold: null,
         livenessFallback: true,
+        reviewLevels: ['liveness'],
         createdAt: site.createdAt,
         updatedAt: new Date(t.clock.nowMs()).toISOString(),
         previousSecretValidUntil: null,

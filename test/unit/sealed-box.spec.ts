@@ -76,9 +76,9 @@ describe('sealed boxes', () => {
     expect(() => open(mine, first.ed25519PrivateKeyPem, 'job-other')).toThrow(SealedBoxError);
     const flipped = Buffer.from(mine.ciphertext, 'base64url');
     flipped[3] ^= 1;
-    expect(() => open({ ...mine, ciphertext: flipped.toString('base64url') }, first.ed25519PrivateKeyPem, vectors.context)).toThrow(
-      SealedBoxError,
-    );
+    expect(() =>
+      open({ ...mine, ciphertext: flipped.toString('base64url') }, first.ed25519PrivateKeyPem, vectors.context),
+    ).toThrow(SealedBoxError);
     expect(() => open({ ...mine, epk: 'AAAA' }, first.ed25519PrivateKeyPem, vectors.context)).toThrow(SealedBoxError);
     expect(() => open({ ...mine, alg: 'rot13' as never }, first.ed25519PrivateKeyPem, vectors.context)).toThrow(
       SealedBoxError,

@@ -10,10 +10,7 @@ export class LivenessReviews1764400000000 implements MigrationInterface {
   name = 'LivenessReviews1764400000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.addColumn(
-      'sites',
-      new TableColumn({ name: 'review_levels', type: 'text', default: "'[]'" }),
-    );
+    await queryRunner.addColumn('sites', new TableColumn({ name: 'review_levels', type: 'text', default: "'[]'" }));
     await queryRunner.createTable(
       new Table({
         name: 'liveness_evidence',

@@ -50,7 +50,11 @@ export class ServerFaceAnalyzer implements FaceAnalyzer {
   ) {}
 
   /** Loads every model the analysis needs from the verified registry into the shared adapters. */
-  static fromRegistry(registry: ModelRegistryService, onnx: OnnxAdapter, tfjs: TfjsAdapter): Promise<ServerFaceAnalyzer> {
+  static fromRegistry(
+    registry: ModelRegistryService,
+    onnx: OnnxAdapter,
+    tfjs: TfjsAdapter,
+  ): Promise<ServerFaceAnalyzer> {
     return ServerFaceAnalyzer.fromBytes((id) => registry.get(id).file.bytes, onnx, tfjs);
   }
 
