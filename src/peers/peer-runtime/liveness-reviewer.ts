@@ -35,25 +35,36 @@ export class LivenessReviewer {
     return FACE_ANALYSIS_MODEL_IDS.every((id) => this.runners.model(id) !== undefined);
   }
 
-  /** Loads the face analysis ahead of the first review, so that one is not slower than the rest. */
-  warm(): Promise<unknown> {
-    return this.faceAnalyzer();
+  /**
+   * Loads the face analysis and the passive models ahead of the first review, so that one is not slower
+   * than the rest (their sessions would otherwise be created inside the first commit window).
+   */
+  async warm(): Promise<void> {
+    await this.faceAnalyzer();
+    await this.passiveRunner().loadAll();
   }
 
   /** Throws SealedBoxError (not sealed for this peer), a ZodError or ReviewEvidenceError (malformed). */
   async review(jobId: string, evidence: LivenessReviewEvidence, models: readonly string[]): Promise<Verdict> {
     const plaintext = this.identity.open(evidence.sealed, reviewContext(jobId));
     const attempt = sealedAttemptSchema.parse(JSON.parse(plaintext.toString('utf8')));
-    const runner = new OnnxLivenessRunner(this.runners.onnx, (id) => {
-      const held = this.runners.model(id);
-      return held && { descriptor: held.descriptor, file: { bytes: held.bytes } };
-    });
     const { enabled, ...config } = evidence.passive;
-    const analyser = new StepAnalyser(this.jpeg, await this.faceAnalyzer(), runner, { enabled, config });
+    const analyser = new StepAnalyser(this.jpeg, await this.faceAnalyzer(), this.passiveRunner(), {
+      enabled,
+      config,
+    });
     const verdict = await reviewAttempt(analyser, attempt, evidence);
     const judged: Verdict = { score: verdict.passed ? REVIEW_PASS : REVIEW_FAIL, models: [...models] };
     if (verdict.reasons.length > 0) judged.reasons = verdict.reasons.slice(0, MAX_REASONS);
     return judged;
+  }
+
+  /** The passive models this peer holds, run through its onnxruntime (sessions are created once). */
+  private passiveRunner(): OnnxLivenessRunner {
+    return new OnnxLivenessRunner(this.runners.onnx, (id) => {
+      const held = this.runners.model(id);
+      return held && { descriptor: held.descriptor, file: { bytes: held.bytes } };
+    });
   }
 
   private faceAnalyzer(): Promise<ServerFaceAnalyzer> {
