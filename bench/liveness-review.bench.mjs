@@ -11,7 +11,7 @@
 // frames alone (the work each member does); the ratio shows what the committee's protocol and the three
 // members sharing the machine's cores add. BENCH_ATTEMPTS (default 5) sets the number of attempts.
 // Target (issue 15): a review finishes within 5 s with 3 local peers.
-/* global performance */
+/* global Buffer, performance */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
