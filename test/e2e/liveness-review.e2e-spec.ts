@@ -6,6 +6,8 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { LOOPBACK_TORRENT_OPTIONS, TorrentAdapter } from '../../src/adapters/torrent.adapter';
 import { OnnxAdapter } from '../../src/adapters/onnx.adapter';
+import { ChallengeEntity } from '../../src/challenges/challenge.entity';
+import { AuditJobsService } from '../../src/peers/audit-jobs.service';
 import { LedgerService } from '../../src/ledger/ledger.service';
 import type { WireFrame } from '../../src/liveness/client/liveness-client';
 import { LivenessClient } from '../../src/liveness/client/liveness-client';
@@ -19,7 +21,7 @@ import { memoryPeerLog } from '../../src/peers/peer-runtime/peer-log';
 import { PeerRuntime } from '../../src/peers/peer-runtime/peer-runtime';
 import { ServiceClient } from '../../src/peers/peer-runtime/service-client';
 import { databaseKinds } from '../support/databases';
-import { createSite } from '../support/fixtures';
+import { createSite, mintToken } from '../support/fixtures';
 import { LiveClipSource } from '../support/live-clip-source';
 import { waitFor } from '../support/net';
 import { solveChallenge } from '../support/solver';
@@ -212,6 +214,38 @@ describe.each(databaseKinds())('liveness reviews by a peer committee [%s]', (kin
     expect(answer.body).toMatchObject({ success: true, consensus: { source: 'committee', agreeingStake: 1 } });
     const audit = await repo(JobEntity).findOneByOrFail({ subject: issued.body.id });
     expect(audit).toMatchObject({ kind: 'inference-audit', status: 'final', canary: null });
+  });
+
+  it('answers consensus-rejected when the committee finds the pass forged', async () => {
+    const site = await createSite(t, { difficulty: 'easy', reviewLevels: ['compute'] });
+    const issued = await request(t.baseUrl)
+      .post('/api/v1/challenges')
+      .set('Origin', ORIGIN)
+      .send({ sitekey: site.sitekey })
+      .expect(201);
+    const honest = await solveChallenge(t.app.get(OnnxAdapter), issued.body.inference);
+    // Outputs no model produced, as if they had slipped past the service's spot checks: the committee's
+    // common sample of 16 finds them.
+    const forged = honest.map(
+      ([anchor, score]) => [(anchor + 100) % 896, Math.min(1, score + 0.3)] as [number, number],
+    );
+    const challenge = await repo(ChallengeEntity).findOneByOrFail({ id: issued.body.id });
+    await t.app.get(AuditJobsService).createAudit(challenge, forged, { always: true });
+    const token = await mintToken(t, site, { challengeId: challenge.id });
+
+    const answer = await request(t.baseUrl)
+      .post('/api/v1/siteverify')
+      .send({ secret: site.secret, response: token, consensus_wait: 15 })
+      .expect(200);
+
+    expect(answer.body).toMatchObject({
+      success: false,
+      'error-codes': ['consensus-rejected'],
+      consensus: { source: 'committee', agreeingStake: 1 },
+    });
+    const again = await request(t.baseUrl).post('/api/v1/siteverify').send({ secret: site.secret, response: token });
+    // The token was spent by the call that waited: a second call cannot redeem it.
+    expect(again.body['error-codes']).toContain('timeout-or-duplicate');
   });
 
   it('refuses a consensus_wait that is not a number of seconds up to 15', async () => {
