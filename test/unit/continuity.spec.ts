@@ -137,6 +137,25 @@ describe('continuity', () => {
     // A step's first pairs: the visitor closes the mouth of the previous prompt (measured 0.18 in one pair).
     const settling = [pair(0, 0.21, 0.01), pair(1, 0.07, 0.01), ...still.slice(2)];
     expect(pairRatios(settling).flatMap((r) => r.reasons)).toEqual([]);
+    // The return from a 40° turn falling in the step's first pair, with still pairs after it (browser suite:
+    // face 0.35–0.46, scene up to 0.24): the neighbours give no allowance, the settling time does.
+    const returned = [pair(0, 0.394, 0.16, 0.116, 0.293), ...still.slice(1)];
+    expect(pairRatios(returned).flatMap((r) => r.reasons)).toEqual([]);
+    const recentred = [pair(0, 0.029, 0.13, 0.24, 0.105), ...still.slice(1)];
+    expect(pairRatios(recentred).flatMap((r) => r.reasons)).toEqual([]);
+    // Past the settling time, the same pair is a lone spike.
+    const lateReturn = [...still.slice(0, 5), pair(5, 0.394, 0.05, 0.116, 0.05), ...still.slice(6)];
+    expect(pairRatios(lateReturn)[5].reasons).toEqual(['continuity-cut']);
+    // A turn's main pair re-centres the frame on the face: its scene may change as a turn does (0.152 in the
+    // browser suite), even when the pairs either side changed the scene little.
+    const recentringTurn = [
+      ...still.slice(0, 4),
+      pair(4, 0.083, 0.046, 0.028, 0.1),
+      pair(5, 0.301, 0.102, 0.152, 0.349),
+      pair(6, 0.029, 0.02, 0.006, 0.073),
+      ...still.slice(7),
+    ];
+    expect(pairRatios(recentringTurn).flatMap((r) => r.reasons)).toEqual([]);
     const lateSpike = [...still.slice(0, 5), pair(5, 0.21, 0.01), pair(6, 0.07, 0.01), ...still.slice(7)];
     expect(pairRatios(lateSpike)[5].reasons).toEqual(['continuity-cut']);
     const sceneSpike = [...still.slice(0, 5), pair(5, 0.1, 0.05, 0.12), ...still.slice(6)];

@@ -115,4 +115,20 @@ describe('checkPrompt', () => {
     ]);
     expect(checkPrompt('blink', take([{}]), rest).reasons).toEqual(['prompt-not-measured']);
   });
+
+  it('reads an expression before the reaction time only on frames facing as at rest', () => {
+    // Coming back from a 40° turn, the mouth of a turned face read as open: not an open mouth held early.
+    const returning = { yaw: 25, mouthOpenness: 0.4 };
+    expect(checkPrompt('open-mouth', take([returning, {}, {}, { mouthOpenness: 0.4 }]), rest).status).toBe('pass');
+    // The same reading on a frame that faces the camera is the action done before the reveal.
+    const early = { yaw: 5, mouthOpenness: 0.4 };
+    expect(checkPrompt('open-mouth', take([early, {}, {}, { mouthOpenness: 0.4 }]), rest).reasons).toEqual([
+      'open-mouth-not-at-rest-before',
+    ]);
+    // A head movement is judged on every early frame, turned or not.
+    const turned = { yaw: 1.05 * PROMPT_THRESHOLDS.turnDegrees };
+    expect(checkPrompt('turn-left', take([turned, {}, {}, turned]), rest).reasons).toEqual([
+      'turn-left-not-at-rest-before',
+    ]);
+  });
 });

@@ -39,10 +39,11 @@ export const DESCRIBED_FRAMES = 2;
 export const FRONTAL_MAX_DEGREES = 10;
 /**
  * Identity in the flash step is judged on unlit frames whose pose proxy (continuity's nose offset, in
- * inter-ocular distances) is within this of the step's median: a visitor still coming back from a turn
- * prompt during the lead reads ~0.13–0.39 at 40° (continuity.check.ts), a face at rest ≤ 0.05.
+ * inter-ocular distances) is within this of the step's median: a face at rest reads ≤ 0.05 from it, while a
+ * visitor still coming back from a turn or a look-up during the lead read 0.09–0.10 in the browser suite with
+ * a descriptor already 0.33–0.39 from the rest step's (beyond SAME_PERSON_BELOW).
  */
-export const FACING_MAX_OFFSET = 0.1;
+export const FACING_MAX_OFFSET = 0.05;
 /** Passive models on unlit frames of the flash step (the lead and the tail), as they were validated. */
 export const PASSIVE_FRAMES = 3;
 

@@ -54,9 +54,11 @@ export const CONTINUITY_THRESHOLDS = {
    */
   movingPose: 0.12,
   /**
-   * Pairs that start this early in a step (ms) count as part of a movement too: the visitor is still coming
-   * back from the previous prompt (the prompt check's reaction time). A cut exactly between two steps is not
-   * seen by a check that reads one step, so this gives an attacker nothing new.
+   * Pairs that start this early in a step (ms) are the visitor still coming back from the previous prompt
+   * (the prompt check's reaction time): the return from a 40° turn can fall in the step's first pair, with
+   * only still pairs after it (face 0.35–0.46, scene up to 0.24 in the browser suite), so their limits are the
+   * absolute ones, whatever the neighbours. A cut exactly between two steps is not seen by a check that reads
+   * one step, so this gives an attacker nothing new; identity still compares every step with the rest step.
    */
   settlingMs: PROMPT_REACTION_MS,
   /** Pairs on each side of a pair that count as its neighbours: a turn takes ~0.5 s. */
@@ -167,12 +169,21 @@ export function pairRatios(pairs: readonly PairMeasure[]): Array<{ ratio: number
   return pairs.map((p, k) => {
     const seconds = (p.to - p.from) / 1000;
     const near = [...pairs.slice(Math.max(0, k - th.movingSpan), k), ...pairs.slice(k + 1, k + 1 + th.movingSpan)];
-    const moving =
-      p.from < th.settlingMs || [p, ...near].some((n) => n.jump >= th.movingJump || n.pose >= th.movingPose);
+    const settling = p.from < th.settlingMs;
+    const moving = settling || [p, ...near].some((n) => n.jump >= th.movingJump || n.pose >= th.movingPose);
     const allowance = (limit: number, absolute: number, of: (n: PairMeasure) => number) =>
-      moving ? Math.max(limit, Math.min(absolute, th.cutRelative * Math.max(0, ...near.map(of)))) : limit;
+      settling
+        ? Math.max(limit, absolute)
+        : moving
+          ? Math.max(limit, Math.min(absolute, th.cutRelative * Math.max(0, ...near.map(of))))
+          : limit;
     const pairFaceLimit = allowance(faceLimit, th.movingAbsolute, (n) => n.face);
-    const pairSceneLimit = allowance(sceneLimit, th.sceneAbsolute, (n) => n.scene);
+    // The frame is a square about the face: a pair whose own pose turned re-centres it, so its scene may
+    // change as much as a turn does, even where the pairs either side moved little.
+    const turned = p.pose >= th.movingPose;
+    const pairSceneLimit = turned
+      ? Math.max(sceneLimit, th.sceneAbsolute)
+      : allowance(sceneLimit, th.sceneAbsolute, (n) => n.scene);
     const jump = Math.max(
       p.jump / (th.jumpBase + th.jumpPerSecond * seconds),
       p.scale / (th.scaleBase + th.scalePerSecond * seconds),

@@ -38,6 +38,16 @@ export const PROMPT_REACTION_MS = 300;
  */
 export const PROMPT_MIN_RISE = 0.5;
 
+/**
+ * An expression read off a face still turned from the previous prompt is not an expression: a head coming
+ * back from a 40° turn read as an open mouth (`open-mouth-not-at-rest-before` in 2 of 30 cooperative
+ * attempts). Before the reaction time, expressions count only on frames facing within this many degrees of
+ * the baseline's yaw and pitch.
+ */
+export const EXPRESSION_SETTLED_DEGREES = 10;
+
+const EXPRESSIONS: ReadonlySet<PromptAction> = new Set(['blink', 'smile', 'open-mouth']);
+
 export interface MeasuredFrame {
   t: number;
   measures: FaceMeasures;
@@ -68,7 +78,9 @@ export function checkPrompt(
   baseline: FaceMeasures | null,
 ): CheckResult {
   if (!baseline) return { score: 0, status: 'fail', reasons: ['prompt-no-baseline'] };
-  const early = frames.filter((frame) => frame.t < PROMPT_REACTION_MS);
+  const early = frames.filter(
+    (frame) => frame.t < PROMPT_REACTION_MS && (!EXPRESSIONS.has(action) || settled(frame.measures, baseline)),
+  );
   const window = frames.filter((frame) => frame.t >= PROMPT_REACTION_MS);
   if (window.length === 0) return { score: 0, status: 'fail', reasons: ['prompt-not-measured'] };
   const before = Math.max(0, ...early.map((frame) => promptProgress(action, frame.measures, baseline)));
@@ -80,4 +92,11 @@ export function checkPrompt(
   return peak >= 1
     ? { score: 1, status: 'pass', reasons: [] }
     : { score: clamp01(peak), status: 'fail', reasons: [`${action}-missing`] };
+}
+
+function settled(m: FaceMeasures, baseline: FaceMeasures): boolean {
+  return (
+    Math.abs(m.yaw - baseline.yaw) <= EXPRESSION_SETTLED_DEGREES &&
+    Math.abs(m.pitch - baseline.pitch) <= EXPRESSION_SETTLED_DEGREES
+  );
 }
