@@ -3,11 +3,11 @@ import type { LoggerService } from '@nestjs/common';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
 import type { WireFrame } from '../../src/liveness/client/liveness-client';
 import { LivenessClient, LivenessClientError } from '../../src/liveness/client/liveness-client';
 import { databaseKinds } from '../support/databases';
 import { createSite } from '../support/fixtures';
+import { dumpAllRows, framePatterns } from '../support/privacy';
 import { LiveClipSource } from '../support/live-clip-source';
 import type { TestApp } from '../support/test-app';
 import { startTestApp } from '../support/test-app';
@@ -49,39 +49,6 @@ class CapturedLogs implements LoggerService {
   private keep(args: unknown[]): void {
     this.lines.push(args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' '));
   }
-}
-
-/**
- * Byte patterns that only a frame could leave: runs from the middle of each JPEG (its entropy-coded data,
- * unique to the picture), raw, as hex and as base64 taken from the middle of the submitted string.
- */
-function cropPatterns(frames: readonly WireFrame[]): { text: string[]; bytes: Buffer[] } {
-  const text: string[] = [];
-  const bytes: Buffer[] = [];
-  for (const crop of frames) {
-    const raw = Buffer.from(crop.jpeg, 'base64');
-    const middle = raw.subarray(Math.floor(raw.length / 2), Math.floor(raw.length / 2) + 24);
-    bytes.push(middle);
-    text.push(
-      middle.toString('hex'),
-      crop.jpeg.slice(Math.floor(crop.jpeg.length / 2), Math.floor(crop.jpeg.length / 2) + 32),
-    );
-  }
-  return { text, bytes };
-}
-
-async function dumpAllRows(t: TestApp): Promise<string> {
-  const db = t.app.get(DataSource);
-  const tables: { name: string }[] =
-    db.options.type === 'postgres'
-      ? await db.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'`)
-      : await db.query(`SELECT name FROM sqlite_master WHERE type = 'table'`);
-  expect(tables.map((table) => table.name)).toEqual(
-    expect.arrayContaining(['challenges', 'tokens', 'liveness_attempts']),
-  );
-  const dumps: string[] = [];
-  for (const { name } of tables) dumps.push(JSON.stringify(await db.query(`SELECT * FROM "${name}"`)));
-  return dumps.join('\n');
 }
 
 describe.each(databaseKinds())('liveness privacy: frames reach neither the database nor the logs [%s]', (kind) => {
@@ -128,7 +95,7 @@ describe.each(databaseKinds())('liveness privacy: frames reach neither the datab
     expect(refused).toBeInstanceOf(LivenessClientError);
     expect(refused).toMatchObject({ code: 'frame-mac-invalid' });
 
-    const patterns = [cropPatterns(sent)];
+    const patterns = [framePatterns(sent)];
     const rows = await dumpAllRows(t);
     const logged = logs.lines.join('\n');
     // The capture works: requests were logged and rows written, so an absence below means something.

@@ -22,6 +22,7 @@ import { PeerRuntime } from '../../src/peers/peer-runtime/peer-runtime';
 import { ServiceClient } from '../../src/peers/peer-runtime/service-client';
 import { databaseKinds } from '../support/databases';
 import { createSite, mintToken } from '../support/fixtures';
+import { dumpAllRows, framePatterns } from '../support/privacy';
 import { LiveClipSource } from '../support/live-clip-source';
 import { waitFor } from '../support/net';
 import { solveChallenge } from '../support/solver';
@@ -30,29 +31,6 @@ import { startTestApp } from '../support/test-app';
 
 const ORIGIN = 'https://shop.example.com';
 const STAKE = 100;
-
-/** Fragments only a frame could leave: a run from the middle of each JPEG, as base64 and as hex. */
-function framePatterns(frames: readonly WireFrame[]): string[] {
-  return frames.flatMap((frame) => {
-    const raw = Buffer.from(frame.jpeg, 'base64');
-    const middle = raw.subarray(Math.floor(raw.length / 2), Math.floor(raw.length / 2) + 24);
-    return [
-      middle.toString('hex'),
-      frame.jpeg.slice(Math.floor(frame.jpeg.length / 2), Math.floor(frame.jpeg.length / 2) + 32),
-    ];
-  });
-}
-
-async function dumpAllRows(t: TestApp): Promise<string> {
-  const db = t.app.get(DataSource);
-  const tables: { name: string }[] =
-    db.options.type === 'postgres'
-      ? await db.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'`)
-      : await db.query(`SELECT name FROM sqlite_master WHERE type = 'table'`);
-  const dumps: string[] = [];
-  for (const { name } of tables) dumps.push(JSON.stringify(await db.query(`SELECT * FROM "${name}"`)));
-  return dumps.join('\n');
-}
 
 // Real parts end to end: the service seeds every shipped model over BitTorrent on loopback; three staked
 // in-process peers fetch them, check them against the signed manifest, and judge a real person's recorded
@@ -142,7 +120,7 @@ describe.each(databaseKinds())('liveness reviews by a peer committee [%s]', (kin
     await vault.keep(attemptId, 0, frames);
     const rows = await dumpAllRows(t);
     expect(rows).toContain(attemptId);
-    for (const fragment of framePatterns(sent.slice(0, 12))) expect(rows).not.toContain(fragment);
+    for (const fragment of framePatterns(sent.slice(0, 12)).text) expect(rows).not.toContain(fragment);
     expect((await vault.take(attemptId))[0].frames.map((frame) => frame.jpeg)).toEqual(
       sent.slice(0, 12).map((f) => f.jpeg),
     );
@@ -189,7 +167,7 @@ describe.each(databaseKinds())('liveness reviews by a peer committee [%s]', (kin
       member.close();
     }
     const rows = await dumpAllRows(t);
-    for (const fragment of framePatterns(sent)) expect(rows).not.toContain(fragment);
+    for (const fragment of framePatterns(sent).text) expect(rows).not.toContain(fragment);
   });
 
   it('lets siteverify wait for the committee of a reviewed compute pass, and answer with its consensus', async () => {
