@@ -70,6 +70,14 @@ export class FrameGrabber {
     return bytes;
   }
 
+  /**
+   * Crops and encodes one frame that is never sent, outside any step and budget: the first crop and the first
+   * JPEG set up their canvas and encoder, which stalled a busy device by 400–800 ms inside the first step.
+   */
+  async warmUp(face: FaceBox): Promise<void> {
+    await jpegOf(this.grab(face), this.quality);
+  }
+
   /** Mean luma (0–255) of the face's box in the current frame. */
   faceLuma(face: FaceBox): number {
     const { videoWidth: width, videoHeight: height } = this.video;

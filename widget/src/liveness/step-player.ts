@@ -97,15 +97,14 @@ export async function runAttempt(
   face: FaceBox,
 ): Promise<AttemptResult> {
   session.grabber.resetBudget();
+  await session.grabber.warmUp(face);
   let answer = await client.start(session.signal);
-  let revealedAt = performance.now();
   const tracking = { face, nextIndex: 0, cost: session.cost };
   while (answer.step.kind !== 'done') {
     const step = answer.step;
-    const frames = await playStep(session, step, revealedAt, answer.attempt, tracking);
+    const frames = await playStep(session, step, answer.attempt, tracking);
     session.overlay.showStep(null);
     answer = await client.submit(answer.attempt, step.index, frames, session.signal);
-    revealedAt = performance.now();
   }
   session.overlay.showStep(null);
   return { attempt: answer.attempt, passed: answer.verdict?.passed === true, hints: answer.verdict?.hints ?? [] };
@@ -114,16 +113,22 @@ export async function runAttempt(
 /**
  * Shows `step` for its duration and captures its frames at ~10 per second. `tracking` carries the face's
  * latest box and the next frame index across steps (indices rise across the whole attempt).
+ *
+ * The step's clock starts at the first animation frame after its reveal, not when the reveal arrived: a
+ * device that stalls meanwhile (a busy main thread, a collection) would otherwise miss the step's start by
+ * the stall (`frames-miss-step-start` at 628 and 806 ms in the browser suite). The service's own clock,
+ * which allows the step's duration plus 4 s for the frames to arrive, absorbs the shift.
  */
 export async function playStep(
   session: CaptureSession,
   step: PlanStep & { key: string },
-  revealedAt: number,
   attempt: string,
   tracking: { face: FaceBox; nextIndex: number; cost: DetectionCost },
 ): Promise<WireFrame[]> {
   const { overlay, grabber, signal } = session;
   const keying = importStepKey(step.key);
+  await animationFrame(signal);
+  const revealedAt = performance.now();
   const pending: Promise<WireFrame | null>[] = [];
   let lastT = -Infinity;
   // The face's box from the guidance or the previous step is fresh.
