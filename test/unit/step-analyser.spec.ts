@@ -3,6 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { AnalysedFrame, FaceMeasures } from '../../src/liveness/analysis/face-analyzer';
 import { describableFrames } from '../../src/liveness/analysis/step-analyser';
 import { FLASH_THRESHOLDS } from '../../src/liveness/checks/flash-response.check';
+import { PROMPT_REACTION_MS } from '../../src/liveness/checks/prompt.check';
 import type { FlashStep, PromptStep } from '../../src/protocol/liveness-plan';
 import { deriveAttemptPlan } from '../../src/protocol/liveness-plan';
 
@@ -55,6 +56,14 @@ describe('describableFrames', () => {
     const turned = step.map((frame) => ({ ...frame, face: withNose(lit(frame.t) ? 0 : 18) }));
     const unlit = describableFrames(flashes, turned, null, rest);
     expect(unlit.some((frame) => frame.t < flashes.leadMs)).toBe(true);
+  });
+
+  it('skips the flash step’s frames before the reaction time, whatever their pose proxy reads', () => {
+    // Coming back from a look-up, a frame whose nose offset already read as at rest was another face to the
+    // descriptor: the settling time decides, with the nose offset as a second filter.
+    const picked = describableFrames(flashes, frames(flashes.durationMs), null, rest);
+    expect(picked.length).toBeGreaterThan(0);
+    for (const frame of picked) expect(frame.t).toBeGreaterThanOrEqual(PROMPT_REACTION_MS);
   });
 
   it('takes a prompt step’s descriptors from the frames that face the camera as at rest', () => {

@@ -14,7 +14,7 @@ import { checkContinuity, noseOffset } from '../checks/continuity.check';
 import { checkFlashResponse, FLASH_THRESHOLDS } from '../checks/flash-response.check';
 import { checkPassiveFrames } from '../checks/passive.check';
 import type { MeasuredFrame } from '../checks/prompt.check';
-import { checkPrompt } from '../checks/prompt.check';
+import { checkPrompt, PROMPT_REACTION_MS } from '../checks/prompt.check';
 import type { LivenessModelRunner } from '../liveness-models';
 import { detectFaces, LIVENESS_MODELS } from '../liveness-models';
 import type { PassiveConfig } from '../passive/passive-config';
@@ -289,7 +289,10 @@ export function describableFrames(
 ): readonly AnalysedFrame[] {
   if (step.kind !== 'flashes') return frontalFrames(frames, measured, baseline);
   const unlit = withFace(unlitFrames(frames, step, FLASH_THRESHOLDS.onsetMaxMs));
-  return facingAsMost(unlit.length > 0 ? unlit : frames, frames);
+  // Before the reaction time the visitor is still coming back from the previous prompt: after a look-up, a
+  // frame whose nose offset already read as at rest was described 0.34 from the rest step (browser suite).
+  const settled = unlit.filter((frame) => frame.t >= PROMPT_REACTION_MS);
+  return facingAsMost(settled.length > 0 ? settled : unlit.length > 0 ? unlit : frames, frames);
 }
 
 /**
