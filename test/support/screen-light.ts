@@ -75,6 +75,10 @@ export interface LightOptions {
   light: 'screen' | 'face-only-add' | 'face-only-mult' | 'whole-add' | 'whole-mult' | 'none';
   /** Frames from a single source frame (a photo) instead of the clip. */
   still?: boolean;
+  /** The screen shows each colour change up to this much late (a busy page paints every ~100 ms). */
+  paintLateMs?: number;
+  /** Exposure over the clip's (linear): above ~1.5, bright skin clips in red, as on an overexposed webcam. */
+  overexposure?: number;
 }
 
 export const DEFAULT_LIGHT: LightOptions = {
@@ -232,6 +236,14 @@ function renderLight(
   return out;
 }
 
+/** `step` as a busy page shows it: every colour change painted late by 0…`lateMs`, drawn per change. */
+function paintedLate(step: FlashStep, lateMs: number, next: () => number): FlashStep {
+  const changes = flashWindows(step).map((w) => w.start + next() * lateMs);
+  const end = step.leadMs + step.flashes.reduce((sum, f) => sum + f.durationMs, 0) + next() * lateMs;
+  const flashes = step.flashes.map((flash, i) => ({ ...flash, durationMs: (changes[i + 1] ?? end) - changes[i] }));
+  return { ...step, leadMs: changes[0], flashes };
+}
+
 /**
  * The frames a client would send for `step`, lit as `options.light` says. `schedule` is the step whose colours
  * light the frames (the revealed one, or another for the wrong-order attack).
@@ -245,19 +257,20 @@ export async function simulateFlashStep(
   const rng = prng(o.seed);
   const jpeg = new JpegAdapter();
   const times = frameTimes(schedule.durationMs, o.fps, o.jitterMs, rng.next);
+  const shown = o.paintLateMs ? paintedLate(schedule, o.paintLateMs, rng.next) : schedule;
   let adapted = 0;
   let lastT = 0;
   const rendered = times.map((t, i) => {
     const k = Math.round(t / CLIP_FRAME_MS) % (2 * clip.length - 2);
     const source = o.still ? clip[0] : clip[k < clip.length ? k : 2 * clip.length - 2 - k];
     const { image, face } = source;
-    const raw = screenOver(schedule, t - o.latencyMs - o.exposureMs, t - o.latencyMs);
+    const raw = screenOver(shown, t - o.latencyMs - o.exposureMs, t - o.latencyMs);
     const screen = raw.map((v) => v + o.crossTalk * (raw[0] + raw[1] + raw[2] - v) * 0.5);
     // Auto-exposure follows the face's mean brightening with a lag, taking back part of it.
     const brightening = (o.screenGain * (screen[0] + screen[1] + screen[2])) / 3;
     adapted += (brightening - adapted) * (1 - Math.exp(-(t - lastT) / 400));
     lastT = t;
-    const exposure = 1 / (1 + o.autoExposure * adapted);
+    const exposure = (o.overexposure ?? 1) / (1 + o.autoExposure * adapted);
     const weights =
       o.light === 'screen'
         ? cached(weightCache, image, () => depthWeights(image, face.box))

@@ -27,6 +27,12 @@ export const FLASH_THRESHOLDS = {
   searchStepMs: 5,
   /** Exposure assumed by the model: a frame averages the screen over this much time before its instant. */
   exposureMs: 20,
+  /**
+   * Frames whose exposure lies within this much of a colour change (at the found onset) are left out of the
+   * fit and gains: a busy page paints every ~100 ms, so the screen changes colour up to a paint late, and
+   * which colour such a frame saw is decided by the paint, not the face. Measured on the frames between.
+   */
+  boundaryMs: 80,
   /** Plausible onset delay of camera + display + capture timestamps (ms). */
   onsetMinMs: 25,
   onsetMaxMs: 450,
@@ -44,6 +50,11 @@ export const FLASH_THRESHOLDS = {
   maxFar: 0.3,
   /** Relative gain of the face's dark quantile over its bright one: above it, the tint was added. */
   maxAlbedoRatio: 1.5,
+  /**
+   * A bright quantile at or above this linear level (sRGB 250) is clipped by the sensor and cannot gain: such
+   * a channel says nothing about albedo (skin under a red flash often clips in red).
+   */
+  clipLevel: 0.955,
 } as const;
 
 export interface RegionFit {
@@ -72,7 +83,7 @@ export interface FlashMeasurement {
   far: number | null;
   /** Least own/cross ratio over the lit channels of the skin. */
   direction: number;
-  /** Relative gain of the face's dark quantile over its bright quantile. */
+  /** Relative gain of the face's dark quantile over its bright quantile, on the lit channels that never clip. */
   albedoRatio: number;
 }
 
@@ -197,6 +208,19 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+/** Indices of the frames whose exposure (at `delay`) lies at least `boundaryMs` from every colour change. */
+function settledFrames(windows: readonly Window[], times: readonly number[], delay: number): number[] {
+  const changes = windows.flatMap((w) => [w.start, w.end]);
+  const { exposureMs, boundaryMs } = FLASH_THRESHOLDS;
+  const out: number[] = [];
+  times.forEach((t, i) => {
+    const end = t - delay;
+    const near = changes.some((c) => c > end - exposureMs - boundaryMs && c < end + boundaryMs);
+    if (!near) out.push(i);
+  });
+  return out;
+}
+
 /** Every measure the verdict reads; null when too few frames show one face. */
 export function measureFlashResponse(frames: readonly AnalysedFrame[], step: FlashStep): FlashMeasurement | null {
   const series: Series = { t: [], colour: [] };
@@ -226,7 +250,14 @@ export function measureFlashResponse(frames: readonly AnalysedFrame[], step: Fla
     const mean = e.reduce((s, x) => s + x[c], 0) / e.length;
     return e.reduce((s, x) => s + (x[c] - mean) ** 2, 0) / e.length;
   });
-
+  // Whether the face follows this sequence (fit, colour direction) is judged between the colour changes,
+  // where the paint's timing cannot decide a frame's colour.
+  const settled = settledFrames(windows, series.t, onsetMs);
+  const between = <T>(values: readonly T[]): T[] =>
+    settled.length >= th.minFrames ? settled.map((i) => values[i]) : [...values];
+  const timedFit = fitRegion(between(skin), between(e));
+  // Ratios of gains use every frame: a frame of the wrong colour dilutes every region's gain alike, and more
+  // frames steady the ratio.
   const skinFit = fitRegion(skin, e);
   const ringFit = fitRegion(
     series.colour.map((f) => f.ring),
@@ -257,7 +288,7 @@ export function measureFlashResponse(frames: readonly AnalysedFrame[], step: Fla
       return s + Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length) / mid;
     }, 0) / 3;
   const direction = channels.length
-    ? Math.min(...channels.map((c) => skinFit.own[c] / Math.max(Math.abs(skinFit.cross[c]), 1e-4)))
+    ? Math.min(...channels.map((c) => timedFit.own[c] / Math.max(Math.abs(timedFit.cross[c]), 1e-4)))
     : 0;
   const safe = Math.abs(skinGain) < 1e-6 ? 1e-6 : skinGain;
   const ringGain = gain(ringFit, channels, weights);
@@ -268,18 +299,20 @@ export function measureFlashResponse(frames: readonly AnalysedFrame[], step: Fla
     farGain === null
       ? value / safe
       : (value - farGain) / (Math.abs(skinGain - farGain) < 1e-6 ? 1e-6 : skinGain - farGain);
-  const highGain = gain(highFit, channels, weights);
+  const unclipped = channels.filter((c) => series.colour.every((f) => f.high[c] < th.clipLevel));
+  const albedoChannels = unclipped.length > 0 ? unclipped : channels;
+  const highGain = gain(highFit, albedoChannels, weights);
   return {
     frames: series.t.length,
     onsetMs,
-    fit: explained(skinFit),
+    fit: explained(timedFit),
     variation,
     channels,
     skin: skinGain,
     ring: beyond(ringGain),
     far: farGain === null ? null : farGain / safe,
     direction,
-    albedoRatio: gain(lowFit, channels, weights) / (Math.abs(highGain) < 1e-6 ? 1e-6 : highGain),
+    albedoRatio: gain(lowFit, albedoChannels, weights) / (Math.abs(highGain) < 1e-6 ? 1e-6 : highGain),
   };
 }
 
