@@ -77,7 +77,10 @@ export interface LightOptions {
   still?: boolean;
   /** The screen shows each colour change up to this much late (a busy page paints every ~100 ms). */
   paintLateMs?: number;
-  /** Exposure over the clip's (linear): above ~1.5, bright skin clips in red, as on an overexposed webcam. */
+  /**
+   * Exposure over the clip's (linear), before any light or tint: above ~1.5, bright skin clips in red, as on an
+   * overexposed webcam.
+   */
   overexposure?: number;
 }
 
@@ -197,19 +200,20 @@ interface LightModel {
 
 function lightModel(o: LightOptions, raw: readonly number[], screen: readonly number[], exposure: number): LightModel {
   const scaled = (values: readonly number[], k: number) => values.map((v) => v * k) as [number, number, number];
+  const over = o.overexposure ?? 1;
   switch (o.light) {
     case 'screen':
       return { multiplicative: true, weighted: true, gain: scaled(screen, o.screenGain), exposure };
     case 'face-only-mult':
-      return { multiplicative: true, weighted: true, gain: scaled(raw, o.screenGain), exposure: 1 };
+      return { multiplicative: true, weighted: true, gain: scaled(raw, o.screenGain), exposure: over };
     case 'whole-mult':
-      return { multiplicative: true, weighted: false, gain: scaled(raw, o.screenGain), exposure: 1 };
+      return { multiplicative: true, weighted: false, gain: scaled(raw, o.screenGain), exposure: over };
     case 'face-only-add':
-      return { multiplicative: false, weighted: true, gain: scaled(raw, 240 * o.screenGain), exposure: 1 };
+      return { multiplicative: false, weighted: true, gain: scaled(raw, 240 * o.screenGain), exposure: over };
     case 'whole-add':
-      return { multiplicative: false, weighted: false, gain: scaled(raw, 240 * o.screenGain), exposure: 1 };
+      return { multiplicative: false, weighted: false, gain: scaled(raw, 240 * o.screenGain), exposure: over };
     default:
-      return { multiplicative: false, weighted: false, gain: [0, 0, 0], exposure: 1 };
+      return { multiplicative: false, weighted: false, gain: [0, 0, 0], exposure: over };
   }
 }
 
@@ -228,7 +232,7 @@ function renderLight(
       const v = source[p * 3 + c];
       const s = multiplicative
         ? linearToSrgb(SRGB_TO_LINEAR[v] * (1 + weight * gain[c]) * exposure)
-        : v + weight * gain[c];
+        : (exposure === 1 ? v : linearToSrgb(SRGB_TO_LINEAR[v] * exposure)) + weight * gain[c];
       const level = Math.round(s + noise * nextNoise());
       out[p * 3 + c] = level < 0 ? 0 : level > 255 ? 255 : level;
     }
@@ -238,8 +242,9 @@ function renderLight(
 
 /** `step` as a busy page shows it: every colour change painted late by 0…`lateMs`, drawn per change. */
 function paintedLate(step: FlashStep, lateMs: number, next: () => number): FlashStep {
-  const changes = flashWindows(step).map((w) => w.start + next() * lateMs);
-  const end = step.leadMs + step.flashes.reduce((sum, f) => sum + f.durationMs, 0) + next() * lateMs;
+  const windows = flashWindows(step);
+  const changes = windows.map((w) => w.start + next() * lateMs);
+  const end = windows[windows.length - 1].end + next() * lateMs;
   const flashes = step.flashes.map((flash, i) => ({ ...flash, durationMs: (changes[i + 1] ?? end) - changes[i] }));
   return { ...step, leadMs: changes[0], flashes };
 }

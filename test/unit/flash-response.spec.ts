@@ -110,6 +110,12 @@ describe('flash response: attacks fail', () => {
     ['right colours, wrong order', {}, 'flash-order-mismatch', reordered],
     ['right colours, 0 ms delay', { latencyMs: 0 }, 'flash-onset-implausible'],
     ['right colours, 1500 ms delay', { latencyMs: 1500 }, 'flash-onset-implausible'],
+    // Clipped channels leave the albedo test: overexposing the photo must not take the test away.
+    [
+      'additive tint inside the face, overexposed',
+      { light: 'face-only-add', overexposure: 1.8 },
+      'flash-additive-tint',
+    ],
   ];
   it.each(attacks.map((a, k) => [a[0], a[1], a[2], a[3], k] as const))(
     '%s',

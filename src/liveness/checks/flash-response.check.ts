@@ -29,8 +29,8 @@ export const FLASH_THRESHOLDS = {
   exposureMs: 20,
   /**
    * Frames whose exposure lies within this much of a colour change (at the found onset) are left out of the
-   * fit and gains: a busy page paints every ~100 ms, so the screen changes colour up to a paint late, and
-   * which colour such a frame saw is decided by the paint, not the face. Measured on the frames between.
+   * fit and the colour direction: a busy page paints every ~100 ms, so the screen changes colour up to a paint
+   * late, and which colour such a frame saw is decided by the paint, not the face.
    */
   boundaryMs: 80,
   /** Plausible onset delay of camera + display + capture timestamps (ms). */
