@@ -1,5 +1,6 @@
 // Face-analysis benchmark (npm run bench:face-analysis). Liveness v2's server analysis on 192-px widget
-// frames cut from six real people's recordings: ms per frame decode (libjpeg-turbo), detect (YuNet), measure
+// frames cut from six real people's recordings, each with the sRGB colour profile Chromium embeds in canvas
+// JPEGs: ms per frame decode (libjpeg-turbo), detect (YuNet), measure
 // (face mesh + iris model) and describe (face-api recognition), wall and CPU, median and p90. Baseline in the
 // same run: the pure-JavaScript JPEG decode of the same widget frame. Ends with the per-attempt cost in core-ms.
 import { createRequire } from 'node:module';
@@ -28,6 +29,20 @@ const FRAMES = [
   'intel/head-pose-face-detection-male/frame_010.jpg',
   'intel/head-pose-face-detection-female/frame_020.jpg',
 ].map((file) => path.join('test/fixtures/live-faces', file));
+
+/** `jpeg` with an ICC profile in an APP2 segment after its start-of-image marker, as the browser writes it. */
+function withProfile(bytes, profile) {
+  const head = Buffer.from('ICC_PROFILE\0\x01\x01', 'latin1');
+  const length = 2 + head.length + profile.length;
+  const segment = Buffer.concat([Buffer.from([0xff, 0xe2, length >> 8, length & 0xff]), head, profile]);
+  return Buffer.concat([bytes.subarray(0, 2), segment, bytes.subarray(2)]);
+}
+const sharp = require('sharp');
+const tagged = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } })
+  .withIccProfile('srgb')
+  .jpeg()
+  .toBuffer();
+const { icc: srgbProfile } = await sharp(tagged).metadata();
 
 const quantile = (values, q) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * q))];
@@ -60,7 +75,7 @@ for (const file of FRAMES) {
   const image = jpeg.decode(bytes);
   const [face] = await analyzer.detect(image);
   if (!face) throw new Error(`no face in the widget frame of ${file}`);
-  samples.push({ bytes, image, face });
+  samples.push({ bytes: withProfile(Buffer.from(bytes), srgbProfile), image, face });
 }
 
 const calls = {
