@@ -1,8 +1,10 @@
 // Face-analysis benchmark (npm run bench:face-analysis). Liveness v2's server analysis on 192-px widget
 // frames cut from six real people's recordings, each with the sRGB colour profile Chromium embeds in canvas
-// JPEGs: ms per frame decode (libjpeg-turbo), detect (YuNet), measure
-// (face mesh + iris model) and describe (face-api recognition), wall and CPU, median and p90. Baseline in the
-// same run: the pure-JavaScript JPEG decode of the same widget frame. Ends with the per-attempt cost in core-ms.
+// JPEGs: ms per frame decode (libjpeg-turbo), detect (YuNet), measure (face mesh + iris model) and describe
+// (face-api recognition), wall and CPU, median and p90. Baselines in the same run: the pure-JavaScript JPEG
+// decode of the same widget frame, and the face mesh, iris and recognition networks on TensorFlow.js (as their
+// authors ship them, and as the service ran them before their ONNX graphs). Ends with the per-attempt cost.
+import { Buffer } from 'node:buffer';
 import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,7 +19,8 @@ const { JpegAdapter } = dist('adapters/jpeg.adapter.js');
 const { OnnxAdapter } = dist('adapters/onnx.adapter.js');
 const { TfjsAdapter } = dist('adapters/tfjs.adapter.js');
 const { ModelRegistryService } = dist('models/model-registry.service.js');
-const { ServerFaceAnalyzer } = dist('liveness/analysis/server-face-analyzer.js');
+const { FACE_ANALYSIS_MODELS, ServerFaceAnalyzer } = dist('liveness/analysis/server-face-analyzer.js');
+const { cropResize } = dist('liveness/rgb-image.js');
 const { widgetFrame } = dist('liveness/eval/passive-samples.js');
 
 const ROUNDS = 8;
@@ -62,7 +65,20 @@ await registry.onModuleInit();
 // One onnxruntime thread and one WebAssembly thread, as the service runs them.
 const onnx = new OnnxAdapter({ device: 'cpu', intraOpNumThreads: 1, workers: 1 });
 const tfjs = new TfjsAdapter();
-const analyzer = await ServerFaceAnalyzer.fromRegistry(registry, onnx, tfjs);
+const analyzer = await ServerFaceAnalyzer.fromRegistry(registry, onnx);
+// The networks as their authors ship them, on TensorFlow.js: what the service ran before their ONNX graphs.
+const model = (id) => registry.get(id).file.bytes;
+await tfjs.loadGraph(
+  FACE_ANALYSIS_MODELS.mesh,
+  model(FACE_ANALYSIS_MODELS.mesh),
+  model(FACE_ANALYSIS_MODELS.meshWeights),
+);
+await tfjs.loadGraph(
+  FACE_ANALYSIS_MODELS.iris,
+  model(FACE_ANALYSIS_MODELS.iris),
+  model(FACE_ANALYSIS_MODELS.irisWeights),
+);
+await tfjs.loadFaceRecognition(model(FACE_ANALYSIS_MODELS.recognition), model(FACE_ANALYSIS_MODELS.recognitionWeights));
 const jpeg = new JpegAdapter();
 
 // Each frame as the widget sends it: a 192-px JPEG of about four face sides.
@@ -75,7 +91,17 @@ for (const file of FRAMES) {
   const image = jpeg.decode(bytes);
   const [face] = await analyzer.detect(image);
   if (!face) throw new Error(`no face in the widget frame of ${file}`);
-  samples.push({ bytes: withProfile(Buffer.from(bytes), srgbProfile), image, face });
+  // The TensorFlow.js reference runs get inputs of the same shapes (their cost does not depend on the pixels).
+  const whole = { x: 0, y: 0, w: image.width, h: image.height };
+  const scaled = (side) => Float32Array.from(cropResize(image, whole, side, side).data, (v) => v / 255);
+  samples.push({
+    bytes: withProfile(Buffer.from(bytes), srgbProfile),
+    image,
+    face,
+    meshInput: scaled(192),
+    irisInput: Float32Array.from([...scaled(64), ...scaled(64)]),
+    descriptorInput: cropResize(image, whole, 150, 150).data,
+  });
 }
 
 const calls = {
@@ -86,6 +112,11 @@ const calls = {
   'measure, no eyes': (s) => analyzer.measure(s.image, s.face, { eyes: false }),
   '  of which face mesh': (s) => analyzer.mesh(s.image, s.face),
   describe: (s) => analyzer.describe(s.image, s.face),
+  '  face mesh, TensorFlow.js': (s) =>
+    tfjs.runGraph(FACE_ANALYSIS_MODELS.mesh, { data: s.meshInput, dims: [1, 192, 192, 3] }, ['Identity_2:0']),
+  '  iris, TensorFlow.js': (s) =>
+    tfjs.runGraph(FACE_ANALYSIS_MODELS.iris, { data: s.irisInput, dims: [2, 64, 64, 3] }, ['Identity:0']),
+  '  describe, TensorFlow.js': (s) => tfjs.faceDescriptor(s.descriptorInput, 150),
 };
 // One untimed pass: the first inference of each model compiles its WebAssembly kernels.
 for (const s of samples) for (const call of Object.values(calls)) await call(s);
@@ -125,6 +156,10 @@ const perFrame = cpuMedian('frame decode (turbo)') + cpuMedian('detect');
 const withEyes = cpuMedian('measure');
 const noEyes = cpuMedian('measure, no eyes');
 const describe = cpuMedian('describe');
+const irisOnnx = cpuMedian('measure') - cpuMedian('measure, no eyes');
+console.log(
+  `ONNX graphs against TensorFlow.js, CPU: face mesh ${(cpuMedian('  face mesh, TensorFlow.js') / cpuMedian('  of which face mesh')).toFixed(1)}× less, iris ${(cpuMedian('  iris, TensorFlow.js') / irisOnnx).toFixed(1)}× less, describe ${(cpuMedian('  describe, TensorFlow.js') / describe).toFixed(1)}× less`,
+);
 for (const plan of [
   { name: 'short attempt (11 s, smile + turn)', frames: 110, eyes: 0, mesh: 25, described: 9 },
   { name: 'long attempt (14 s, blink + smile + turn)', frames: 140, eyes: 15, mesh: 20, described: 11 },

@@ -26,7 +26,6 @@ const { generateEd25519KeyPair } = dist('adapters/ed25519.js');
 const { peerIdFor } = dist('protocol/peer-protocol.js');
 const { JpegAdapter } = dist('adapters/jpeg.adapter.js');
 const { OnnxAdapter } = dist('adapters/onnx.adapter.js');
-const { TfjsAdapter } = dist('adapters/tfjs.adapter.js');
 const { CryptoAdapter } = dist('adapters/crypto.adapter.js');
 const { FileStoreAdapter } = dist('adapters/file-store.adapter.js');
 const { loadConfig } = dist('config/app-config.js');
@@ -114,7 +113,7 @@ async function singleVerifier(rows) {
   const registry = new ModelRegistryService(loadConfig({}), new FileStoreAdapter(), new CryptoAdapter());
   await registry.onModuleInit();
   const onnx = new OnnxAdapter({ device: 'cpu', intraOpNumThreads: 1, workers: 1 });
-  const analyzer = await ServerFaceAnalyzer.fromRegistry(registry, onnx, new TfjsAdapter());
+  const analyzer = await ServerFaceAnalyzer.fromRegistry(registry, onnx);
   const runner = new OnnxLivenessRunner(onnx, (id) => registry.find(id));
   const config = loadConfig({}).liveness;
   const analyser = new StepAnalyser(new JpegAdapter(), analyzer, runner, {

@@ -1,7 +1,8 @@
 /**
- * The one door to TensorFlow.js (WebAssembly backend, so no native build and nothing downloaded) and to
- * `@vladmandic/face-api`'s networks built on it. The face-analysis models ship as TensorFlow.js graphs or
- * weight maps, which onnxruntime cannot run; callers hand in the verified bytes from the model registry.
+ * The face-analysis networks as their authors ship them, run by TensorFlow.js (WebAssembly backend) and
+ * `@vladmandic/face-api`: the reference that the ONNX re-expressions in src/models/onnx-export are tested and
+ * benchmarked against (test/e2e/onnx-export.e2e-spec.ts, bench/face-analysis). The service and the peers run
+ * the ONNX graphs; nothing in a request path uses this adapter.
  */
 import { Injectable } from '@nestjs/common';
 import * as tf from '@tensorflow/tfjs';

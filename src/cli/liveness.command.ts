@@ -3,7 +3,6 @@ import { Command } from 'commander';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import type * as TfjsModule from '../adapters/tfjs.adapter';
 import type * as AnalyzerModule from '../liveness/analysis/server-face-analyzer';
 import type * as AttackEval from '../liveness/eval/attack-eval';
 import type * as FaceEval from '../liveness/eval/face-analysis-eval';
@@ -22,8 +21,8 @@ import { ModelRegistryService } from '../models/model-registry.service';
 import { CliError } from './cli-error';
 
 /**
- * TensorFlow.js and face-api take seconds to load: only the commands that analyse faces load them, so every
- * other CLI command (sites, ledger, peer) starts as fast as before.
+ * The attack kit and the face analysis load the whole liveness stack: only the commands that analyse faces
+ * load them, so every other CLI command (sites, ledger, peer) starts as fast as before.
  */
 const load = createRequire(__filename);
 
@@ -32,10 +31,9 @@ function loadAttackEval(): typeof AttackEval {
 }
 
 function loadFaceAnalysis() {
-  const { TfjsAdapter } = load('../adapters/tfjs.adapter') as typeof TfjsModule;
   const { ServerFaceAnalyzer } = load('../liveness/analysis/server-face-analyzer') as typeof AnalyzerModule;
   const evaluation = load('../liveness/eval/face-analysis-eval') as typeof FaceEval;
-  return { TfjsAdapter, ServerFaceAnalyzer, ...evaluation };
+  return { ServerFaceAnalyzer, ...evaluation };
 }
 
 /** The shipped liveness models, verified against the manifest, outside the HTTP service. */
@@ -140,10 +138,9 @@ export function livenessCommand(config: () => AppConfig): Command {
       const registry = new ModelRegistryService(settings, new FileStoreAdapter(), new CryptoAdapter());
       await registry.onModuleInit();
       const onnx = new OnnxAdapter({ device: 'cpu', intraOpNumThreads: 1, workers: 1 });
-      const { TfjsAdapter, ServerFaceAnalyzer, analyseLabelledFrames, formatFaceAnalysisReport } = loadFaceAnalysis();
-      const tfjs = new TfjsAdapter();
+      const { ServerFaceAnalyzer, analyseLabelledFrames, formatFaceAnalysisReport } = loadFaceAnalysis();
       try {
-        const analyzer = await ServerFaceAnalyzer.fromRegistry(registry, onnx, tfjs);
+        const analyzer = await ServerFaceAnalyzer.fromRegistry(registry, onnx);
         const { frames, timings } = await analyseLabelledFrames(
           analyzer,
           new JpegAdapter(),
@@ -152,7 +149,6 @@ export function livenessCommand(config: () => AppConfig): Command {
         );
         process.stdout.write(`${formatFaceAnalysisReport(frames, timings)}\n`);
       } finally {
-        tfjs.release();
         await onnx.release();
       }
     });

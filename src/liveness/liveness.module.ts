@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { JpegAdapter } from '../adapters/jpeg.adapter';
 import { OnnxAdapter } from '../adapters/onnx.adapter';
-import { TfjsAdapter } from '../adapters/tfjs.adapter';
 import { ModelRegistryService } from '../models/model-registry.service';
 import { ChallengeEntity } from '../challenges/challenge.entity';
 import { ModelsModule } from '../models/models.module';
@@ -34,14 +33,13 @@ import { KeysModule } from '../keys/keys.module';
     LivenessAttemptsService,
     LivenessReviewsService,
     EvidenceVaultService,
-    TfjsAdapter,
     {
       provide: FACE_ANALYZER,
       useFactory:
-        (registry: ModelRegistryService, onnx: OnnxAdapter, tfjs: TfjsAdapter): FaceAnalyzerLoader =>
+        (registry: ModelRegistryService, onnx: OnnxAdapter): FaceAnalyzerLoader =>
         () =>
-          ServerFaceAnalyzer.fromRegistry(registry, onnx, tfjs),
-      inject: [ModelRegistryService, OnnxAdapter, TfjsAdapter],
+          ServerFaceAnalyzer.fromRegistry(registry, onnx),
+      inject: [ModelRegistryService, OnnxAdapter],
     },
   ],
   exports: [LivenessService, LivenessAttemptsService, EvidenceVaultService],

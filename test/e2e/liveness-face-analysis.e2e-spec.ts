@@ -10,7 +10,6 @@ import { CryptoAdapter } from '../../src/adapters/crypto.adapter';
 import { FileStoreAdapter } from '../../src/adapters/file-store.adapter';
 import { JpegAdapter } from '../../src/adapters/jpeg.adapter';
 import { OnnxAdapter } from '../../src/adapters/onnx.adapter';
-import { TfjsAdapter } from '../../src/adapters/tfjs.adapter';
 import { loadConfig } from '../../src/config/app-config';
 import { EYES_CLOSED_RATIO } from '../../src/liveness/analysis/eye-measures';
 import type { FaceDetection } from '../../src/liveness/analysis/face-analyzer';
@@ -38,7 +37,6 @@ const ONE_FACE = [
 
 const jpeg = new JpegAdapter();
 let onnx: OnnxAdapter;
-const tfjs = new TfjsAdapter();
 let analyzer: ServerFaceAnalyzer;
 
 const read = (file: string): RgbImage => jpeg.decode(fs.readFileSync(path.join(LIVE_DIR, file)));
@@ -64,11 +62,10 @@ beforeAll(async () => {
   const registry = new ModelRegistryService(loadConfig({}), new FileStoreAdapter(), new CryptoAdapter());
   await registry.onModuleInit();
   onnx = new OnnxAdapter({ device: 'cpu', intraOpNumThreads: 1, workers: 1 });
-  analyzer = await ServerFaceAnalyzer.fromRegistry(registry, onnx, tfjs);
+  analyzer = await ServerFaceAnalyzer.fromRegistry(registry, onnx);
 });
 
 afterAll(async () => {
-  tfjs.release();
   await onnx.release();
 });
 

@@ -7,7 +7,6 @@ import { CryptoAdapter } from '../../src/adapters/crypto.adapter';
 import { FileStoreAdapter } from '../../src/adapters/file-store.adapter';
 import { JpegAdapter } from '../../src/adapters/jpeg.adapter';
 import { OnnxAdapter } from '../../src/adapters/onnx.adapter';
-import { TfjsAdapter } from '../../src/adapters/tfjs.adapter';
 import { loadConfig } from '../../src/config/app-config';
 import type { FaceMeasures } from '../../src/liveness/analysis/face-analyzer';
 import { ServerFaceAnalyzer } from '../../src/liveness/analysis/server-face-analyzer';
@@ -20,15 +19,13 @@ export class ServerEngine {
   private constructor(
     private readonly analyzer: ServerFaceAnalyzer,
     private readonly onnx: OnnxAdapter,
-    private readonly tfjs: TfjsAdapter,
   ) {}
 
   static async start(): Promise<ServerEngine> {
     const registry = new ModelRegistryService(loadConfig({}), new FileStoreAdapter(), new CryptoAdapter());
     await registry.onModuleInit();
     const onnx = new OnnxAdapter({ device: 'cpu', intraOpNumThreads: 1, workers: 1 });
-    const tfjs = new TfjsAdapter();
-    return new ServerEngine(await ServerFaceAnalyzer.fromRegistry(registry, onnx, tfjs), onnx, tfjs);
+    return new ServerEngine(await ServerFaceAnalyzer.fromRegistry(registry, onnx), onnx);
   }
 
   /** The server's measures of one camera frame (JPEG bytes), in the widget's crop; null without one face. */
@@ -44,7 +41,6 @@ export class ServerEngine {
   }
 
   async release(): Promise<void> {
-    this.tfjs.release();
     await this.onnx.release();
   }
 }

@@ -1,12 +1,19 @@
 /**
  * The server's own face analysis (liveness v2, docs/liveness-analysis.md): YuNet finds faces and their five
- * points on every frame (onnxruntime); MediaPipe's face mesh (468 points, TensorFlow.js) measures pose and
- * expression on the frames that decide something; face-api's recognition network gives the identity
- * descriptor on a few frames.
+ * points on every frame; MediaPipe's face mesh (468 points) measures pose and expression on the frames that
+ * decide something; face-api's recognition network gives the identity descriptor on a few frames. All run on
+ * onnxruntime: the mesh, iris and recognition networks ship as TensorFlow.js weights and are re-expressed as
+ * ONNX graphs from their verified bytes at load (src/models/onnx-export), which cost 3–9× less CPU than
+ * TensorFlow.js's WebAssembly backend on the same frames (bench/face-analysis).
  */
 import type { OnnxAdapter } from '../../adapters/onnx.adapter';
-import type { TfjsAdapter } from '../../adapters/tfjs.adapter';
 import type { ModelRegistryService } from '../../models/model-registry.service';
+import {
+  FACE_RECOGNITION_INPUT,
+  FACE_RECOGNITION_OUTPUT,
+  faceRecognitionToOnnx,
+} from '../../models/onnx-export/face-recognition-to-onnx';
+import { tfjsGraphToOnnx } from '../../models/onnx-export/tfjs-graph-to-onnx';
 import type { RgbImage } from '../rgb-image';
 import { cropResize } from '../rgb-image';
 import { EYE_CORNERS, IRIS_POINTS, IRIS_SIDE, eyeCrop, irisEyeOpenness } from './eye-measures';
@@ -24,6 +31,8 @@ export const FACE_ANALYSIS_MODELS = {
   recognitionWeights: 'face-api-recognition-weights',
 } as const;
 
+/** The TensorFlow.js graphs' input and output tensor names, which their ONNX graphs keep. */
+const GRAPH_INPUT = 'input_1';
 const MESH_OUTPUTS = ['Identity_2:0', 'Identity_1:0'] as const;
 const IRIS_OUTPUT = 'Identity:0';
 
@@ -46,43 +55,27 @@ export const SAME_PERSON_BELOW = 0.33;
 export class ServerFaceAnalyzer implements FaceAnalyzer {
   constructor(
     private readonly detector: YunetDetector,
-    private readonly tfjs: TfjsAdapter,
+    private readonly onnx: OnnxAdapter,
   ) {}
 
-  /** Loads every model the analysis needs from the verified registry into the shared adapters. */
-  static fromRegistry(
-    registry: ModelRegistryService,
-    onnx: OnnxAdapter,
-    tfjs: TfjsAdapter,
-  ): Promise<ServerFaceAnalyzer> {
-    return ServerFaceAnalyzer.fromBytes((id) => registry.get(id).file.bytes, onnx, tfjs);
+  /** Loads every model the analysis needs from the verified registry into the shared adapter. */
+  static fromRegistry(registry: ModelRegistryService, onnx: OnnxAdapter): Promise<ServerFaceAnalyzer> {
+    return ServerFaceAnalyzer.fromBytes((id) => registry.get(id).file.bytes, onnx);
   }
 
   /**
    * The same from verified bytes by manifest id, wherever they were checked: the service's registry, or a
    * verifier peer's copies fetched through the swarm (its liveness reviews run this very analysis).
    */
-  static async fromBytes(
-    bytes: (modelId: string) => Uint8Array,
-    onnx: OnnxAdapter,
-    tfjs: TfjsAdapter,
-  ): Promise<ServerFaceAnalyzer> {
-    const detector = await YunetDetector.load(onnx, bytes(YUNET_MODEL_ID));
-    await tfjs.loadGraph(
-      FACE_ANALYSIS_MODELS.mesh,
-      bytes(FACE_ANALYSIS_MODELS.mesh),
-      bytes(FACE_ANALYSIS_MODELS.meshWeights),
-    );
-    await tfjs.loadGraph(
-      FACE_ANALYSIS_MODELS.iris,
-      bytes(FACE_ANALYSIS_MODELS.iris),
-      bytes(FACE_ANALYSIS_MODELS.irisWeights),
-    );
-    await tfjs.loadFaceRecognition(
-      bytes(FACE_ANALYSIS_MODELS.recognition),
-      bytes(FACE_ANALYSIS_MODELS.recognitionWeights),
-    );
-    return new ServerFaceAnalyzer(detector, tfjs);
+  static async fromBytes(bytes: (modelId: string) => Uint8Array, onnx: OnnxAdapter): Promise<ServerFaceAnalyzer> {
+    const { mesh, meshWeights, iris, irisWeights, recognition, recognitionWeights } = FACE_ANALYSIS_MODELS;
+    const [detector] = await Promise.all([
+      YunetDetector.load(onnx, bytes(YUNET_MODEL_ID)),
+      onnx.load(mesh, tfjsGraphToOnnx(bytes(mesh), bytes(meshWeights), mesh)),
+      onnx.load(iris, tfjsGraphToOnnx(bytes(iris), bytes(irisWeights), iris)),
+      onnx.load(recognition, faceRecognitionToOnnx(bytes(recognition), bytes(recognitionWeights))),
+    ]);
+    return new ServerFaceAnalyzer(detector, onnx);
   }
 
   detect(image: RgbImage): Promise<FaceDetection[]> {
@@ -114,9 +107,11 @@ export class ServerFaceAnalyzer implements FaceAnalyzer {
         for (let k = 0; k < 3; k++) data[to + k] = left[from + k] / 255;
       }
     }
-    const out = await this.tfjs.runGraph(FACE_ANALYSIS_MODELS.iris, { data, dims: [2, IRIS_SIDE, IRIS_SIDE, 3] }, [
-      IRIS_OUTPUT,
-    ]);
+    const out = await this.onnx.run(
+      FACE_ANALYSIS_MODELS.iris,
+      { [GRAPH_INPUT]: { data, dims: [2, IRIS_SIDE, IRIS_SIDE, 3] } },
+      { transferInputs: true },
+    );
     const points = out[IRIS_OUTPUT];
     return (irisEyeOpenness(points, 0) + irisEyeOpenness(points, IRIS_POINTS * 3)) / 2;
   }
@@ -130,10 +125,10 @@ export class ServerFaceAnalyzer implements FaceAnalyzer {
     const crop = cropResize(image, rect, MESH_SIDE, MESH_SIDE);
     const data = new Float32Array(crop.data.length);
     for (let i = 0; i < data.length; i++) data[i] = crop.data[i] / 255;
-    const out = await this.tfjs.runGraph(
+    const out = await this.onnx.run(
       FACE_ANALYSIS_MODELS.mesh,
-      { data, dims: [1, MESH_SIDE, MESH_SIDE, 3] },
-      MESH_OUTPUTS,
+      { [GRAPH_INPUT]: { data, dims: [1, MESH_SIDE, MESH_SIDE, 3] } },
+      { transferInputs: true },
     );
     if (out[MESH_OUTPUTS[1]][0] < MESH_MIN_CONFIDENCE) return null;
     const raw = out[MESH_OUTPUTS[0]];
@@ -157,7 +152,17 @@ export class ServerFaceAnalyzer implements FaceAnalyzer {
       DESCRIPTOR_SIDE,
       DESCRIPTOR_SIDE,
     );
-    const descriptor = await this.tfjs.faceDescriptor(crop.data, DESCRIPTOR_SIDE);
+    const out = await this.onnx.run(
+      FACE_ANALYSIS_MODELS.recognition,
+      {
+        [FACE_RECOGNITION_INPUT]: {
+          data: Float32Array.from(crop.data),
+          dims: [1, DESCRIPTOR_SIDE, DESCRIPTOR_SIDE, 3],
+        },
+      },
+      { transferInputs: true },
+    );
+    const descriptor = out[FACE_RECOGNITION_OUTPUT];
     let norm = 0;
     for (const value of descriptor) norm += value * value;
     norm = Math.sqrt(norm);

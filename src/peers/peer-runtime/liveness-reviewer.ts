@@ -5,7 +5,6 @@
  * in this call's memory only: never written to disk, never logged.
  */
 import { JpegAdapter } from '../../adapters/jpeg.adapter';
-import { TfjsAdapter } from '../../adapters/tfjs.adapter';
 import { ServerFaceAnalyzer } from '../../liveness/analysis/server-face-analyzer';
 import { StepAnalyser } from '../../liveness/analysis/step-analyser';
 import { OnnxLivenessRunner } from '../../liveness/onnx-liveness-runner';
@@ -23,7 +22,6 @@ const MAX_REASONS = 16;
 export class LivenessReviewer {
   private analyzer: Promise<ServerFaceAnalyzer> | undefined;
   private readonly jpeg = new JpegAdapter();
-  private readonly tfjs = new TfjsAdapter();
 
   constructor(
     private readonly runners: ModelRunners,
@@ -75,7 +73,6 @@ export class LivenessReviewer {
         return held.bytes;
       },
       this.runners.onnx,
-      this.tfjs,
     ).catch((error: unknown) => {
       this.analyzer = undefined;
       throw error;

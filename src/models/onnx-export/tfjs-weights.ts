@@ -1,0 +1,64 @@
+/**
+ * Reads a TensorFlow.js weights manifest and its weights file into named arrays: float32, float32 quantized
+ * to float16 (the face mesh) or to uint8 with a scale and minimum (face-api), and int32. Anything else is refused, so a model in an unexpected encoding
+ * fails at load with its name, never runs on misread numbers.
+ */
+
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  dtype: string;
+  quantization?: { dtype: string; original_dtype?: string; scale?: number; min?: number };
+}
+
+export interface WeightsManifestGroup {
+  paths: string[];
+  weights: WeightSpec[];
+}
+
+export interface NamedWeight {
+  shape: number[];
+  data: Float32Array | Int32Array;
+}
+
+/** Every weight of the manifest by name, decoded from `bytes` (the one weights file) in manifest order. */
+export function decodeTfjsWeights(groups: readonly WeightsManifestGroup[], bytes: Uint8Array): Map<string, NamedWeight> {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Map<string, NamedWeight>();
+  let at = 0;
+  for (const spec of groups.flatMap((group) => group.weights)) {
+    const count = spec.shape.reduce((a, b) => a * b, 1);
+    const encoding = spec.quantization?.dtype ?? spec.dtype;
+    const width = encoding === 'float16' ? 2 : encoding === 'uint8' ? 1 : 4;
+    if (at + count * width > bytes.length) throw new Error(`weights file ends inside ${spec.name}`);
+    out.set(spec.name, { shape: spec.shape, data: readValues(view, at, count, spec) });
+    at += count * width;
+  }
+  if (at !== bytes.length) throw new Error(`weights file has ${bytes.length - at} bytes the manifest does not name`);
+  return out;
+}
+
+function readValues(view: DataView, at: number, count: number, spec: WeightSpec): Float32Array | Int32Array {
+  const encoding = spec.quantization?.dtype;
+  if (spec.dtype === 'int32' && !encoding) {
+    return Int32Array.from({ length: count }, (_, k) => view.getInt32(at + 4 * k, true));
+  }
+  if (spec.dtype !== 'float32') throw new Error(`${spec.name}: unsupported dtype ${spec.dtype}`);
+  if (!encoding) return Float32Array.from({ length: count }, (_, k) => view.getFloat32(at + 4 * k, true));
+  if (encoding === 'float16') return Float32Array.from({ length: count }, (_, k) => half(view.getUint16(at + 2 * k, true)));
+  const { scale, min } = spec.quantization ?? {};
+  if (encoding === 'uint8' && typeof scale === 'number' && typeof min === 'number') {
+    return Float32Array.from({ length: count }, (_, k) => view.getUint8(at + k) * scale + min);
+  }
+  throw new Error(`${spec.name}: unsupported quantization ${encoding}`);
+}
+
+/** IEEE 754 binary16 to a number. */
+function half(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
