@@ -38,8 +38,8 @@ export class LivenessService implements OnApplicationBootstrap {
   }
 
   /**
-   * The analyser of attempt steps. The face analysis (WebAssembly TensorFlow.js and its models) loads on the
-   * first step, not at start-up: most instances and tests never see a liveness attempt.
+   * The analyser of attempt steps. The face analysis (its networks converted to ONNX, ~0.5 s of CPU) loads on
+   * the first step, not at start-up: most instances and tests never see a liveness attempt.
    */
   analyser(): Promise<StepAnalyser> {
     this.stepAnalyser ??= this.loadAnalyzer()

@@ -69,13 +69,19 @@ export class ServerFaceAnalyzer implements FaceAnalyzer {
    */
   static async fromBytes(bytes: (modelId: string) => Uint8Array, onnx: OnnxAdapter): Promise<ServerFaceAnalyzer> {
     const { mesh, meshWeights, iris, irisWeights, recognition, recognitionWeights } = FACE_ANALYSIS_MODELS;
-    const [detector] = await Promise.all([
-      YunetDetector.load(onnx, bytes(YUNET_MODEL_ID)),
-      onnx.load(mesh, tfjsGraphToOnnx(bytes(mesh), bytes(meshWeights), mesh)),
-      onnx.load(iris, tfjsGraphToOnnx(bytes(iris), bytes(irisWeights), iris)),
-      onnx.load(recognition, faceRecognitionToOnnx(bytes(recognition), bytes(recognitionWeights))),
-    ]);
-    return new ServerFaceAnalyzer(detector, onnx);
+    const loads: Array<Promise<unknown>> = [YunetDetector.load(onnx, bytes(YUNET_MODEL_ID))];
+    const conversions: Array<[string, () => Uint8Array]> = [
+      [mesh, () => tfjsGraphToOnnx(bytes(mesh), bytes(meshWeights), mesh)],
+      [iris, () => tfjsGraphToOnnx(bytes(iris), bytes(irisWeights), iris)],
+      [recognition, () => faceRecognitionToOnnx(bytes(recognition), bytes(recognitionWeights))],
+    ];
+    // Each conversion takes ~0.1–0.3 s of this thread: the service's other requests get the event loop between.
+    for (const [modelId, convert] of conversions) {
+      await new Promise((resolve) => setImmediate(resolve));
+      loads.push(onnx.load(modelId, convert()));
+    }
+    await Promise.all(loads);
+    return new ServerFaceAnalyzer(new YunetDetector(onnx), onnx);
   }
 
   detect(image: RgbImage): Promise<FaceDetection[]> {
