@@ -96,12 +96,15 @@ describe('continuity', () => {
   it('a head turn passes as a movement; the same change as a lone spike, or a still cross-fade, is a cut', () => {
     // The face thumbnail's dissimilarity and the box's jump of each pair, as the widget's frames of a 40° turn
     // at 10 frames/s read them (a lone spike and a cross-fade between still boxes keep the same values).
+    // Movements along x (a turn): the box and the pose proxy shift by `jump` and `pose` to the right.
     const pair = (k: number, face: number, jump: number, scene = 0, pose = 0) => ({
       from: k * 100,
       to: k * 100 + 100,
       jump,
       scale: 0,
       pose,
+      shift: [jump, 0] as [number, number],
+      poseShift: [pose, 0] as [number, number],
       face,
       scene,
     });
@@ -133,7 +136,15 @@ describe('continuity', () => {
       ...still.slice(7),
     ];
     expect(pairRatios(centredTurn).flatMap((r) => r.reasons)).toEqual([]);
-    expect(pairRatios(centredTurn.map((p) => ({ ...p, pose: 0 })))[5].reasons).toEqual(['continuity-cut']);
+    // Without the pose proxy, and with the neighbours' boxes jittering back rather than moving on, the same
+    // pair is a lone spike.
+    const unposed = centredTurn.map((p, k) => ({
+      ...p,
+      pose: 0,
+      poseShift: [0, 0] as [number, number],
+      shift: (k === 5 ? p.shift : [-p.jump, 0]) as [number, number],
+    }));
+    expect(pairRatios(unposed)[5].reasons).toEqual(['continuity-cut']);
     // A step's first pairs: the visitor closes the mouth of the previous prompt (measured 0.18 in one pair).
     const settling = [pair(0, 0.21, 0.01), pair(1, 0.07, 0.01), ...still.slice(2)];
     expect(pairRatios(settling).flatMap((r) => r.reasons)).toEqual([]);
@@ -170,6 +181,42 @@ describe('continuity', () => {
       ...still.slice(7),
     ];
     expect(pairRatios(fade).flatMap((r) => r.reasons)).toContain('continuity-cut');
+  });
+
+  it('a look-up passes as a movement: slow in every pair, it adds up over its neighbours', () => {
+    // The widget's frames of a 30° look-up in the browser suite, as they read them: box and pose proxy shifts
+    // (face widths, inter-ocular distances), face and scene dissimilarity. Its last pair changed the face by
+    // 0.20 with jump 0.08 and pose 0.10, under each per-pair threshold of a movement.
+    const pair = (k: number, shift: [number, number], poseShift: [number, number], face: number, scene = 0) => ({
+      from: k * 100,
+      to: k * 100 + 100,
+      jump: Math.hypot(...shift),
+      scale: 0.02,
+      pose: Math.hypot(...poseShift),
+      shift,
+      poseShift,
+      face,
+      scene,
+    });
+    const still = (k: number) => pair(k, [0.002, -0.001], [0.003, 0.002], 0.003);
+    const lookUp = [
+      ...[0, 1, 2, 3].map(still),
+      pair(4, [0.037, -0.024], [-0.027, 0.019], 0.18),
+      pair(5, [-0.014, -0.018], [0.047, 0.082], 0.172, 0.03),
+      pair(6, [0.012, -0.066], [0.042, -0.025], 0.103, 0.03),
+      pair(7, [0.017, -0.073], [0.02, -0.101], 0.204, 0.05),
+      pair(8, [-0.007, -0.023], [-0.012, -0.001], 0.045, 0.01),
+      ...[9, 10, 11, 12].map(still),
+    ];
+    expect(pairRatios(lookUp).flatMap((r) => r.reasons)).toEqual([]);
+    // The same pair with its neighbours still is a lone spike; so is a cross-fade whose box jitters back and
+    // forth (the shifts cancel).
+    const alone = [...[0, 1, 2, 3, 4, 5, 6].map(still), lookUp[7], ...[8, 9, 10, 11].map(still)];
+    expect(pairRatios(alone)[7].reasons).toEqual(['continuity-cut']);
+    const jitteredFade = Array.from({ length: 10 }, (_, k) =>
+      pair(k, [k % 2 ? 0.06 : -0.06, 0], [k % 2 ? 0.08 : -0.08, 0], k >= 4 && k <= 6 ? 0.22 : 0.003),
+    );
+    expect(pairRatios(jitteredFade).flatMap((r) => r.reasons)).toContain('continuity-cut');
   });
 
   it('too few frames with a face is unavailable', async () => {

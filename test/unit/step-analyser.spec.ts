@@ -1,7 +1,7 @@
 /** Which frames of a step the identity descriptors are taken from. */
 import { describe, expect, it } from '@jest/globals';
 import type { AnalysedFrame, FaceMeasures } from '../../src/liveness/analysis/face-analyzer';
-import { describableFrames } from '../../src/liveness/analysis/step-analyser';
+import { DESCRIBED_FRAMES, describableFrames, framesToPose } from '../../src/liveness/analysis/step-analyser';
 import { FLASH_THRESHOLDS } from '../../src/liveness/checks/flash-response.check';
 import { PROMPT_REACTION_MS } from '../../src/liveness/checks/prompt.check';
 import type { FlashStep, PromptStep } from '../../src/protocol/liveness-plan';
@@ -70,5 +70,40 @@ describe('describableFrames', () => {
     const step = frames(prompt.durationMs);
     const measured = step.map((frame) => ({ t: frame.t, measures: { ...rest, yaw: frame.t < 500 ? 0 : 30 } }));
     expect(describableFrames(prompt, step, measured, rest).map((frame) => frame.t)).toEqual([0, 100, 200, 300, 400]);
+  });
+
+  it('poses every other frame of a prompt step when its sampled window faces the camera in too few', () => {
+    // Still turned 30° from the previous prompt, through frontal at 700 ms, on into a look-up: the window's
+    // samples miss the one frontal frame, and describing turned frames reads another person.
+    const step = frames(prompt.durationMs);
+    const pose = (t: number) => ({ ...rest, yaw: t < 700 ? -30 : 0, pitch: t > 700 ? 15 : 0 });
+    const sampled = step
+      .filter((frame) => frame.t % 300 === 0)
+      .map((frame) => ({ t: frame.t, measures: pose(frame.t) }));
+    const others = framesToPose(step, sampled, rest);
+    expect(others.map((frame) => frame.t)).toContain(700);
+    expect(others).toHaveLength(step.length - sampled.length);
+    const all = [...sampled, ...others.map((frame) => ({ t: frame.t, measures: pose(frame.t) }))];
+    expect(describableFrames(prompt, step, all, rest).map((frame) => frame.t)).toEqual([700]);
+    // Enough frontal samples: nothing more to measure.
+    const frontal = step.map((frame) => ({ t: frame.t, measures: rest }));
+    expect(DESCRIBED_FRAMES).toBeLessThanOrEqual(frontal.length);
+    expect(framesToPose(step, frontal, rest)).toEqual([]);
+    expect(framesToPose(step, sampled, null)).toEqual([]);
+  });
+
+  it('with no frame within 10° of the rest pose, describes the one closest to it', () => {
+    // From a look-up straight into a turn: the closest frame passes 12° off; the next, 13–16° off, can read
+    // another person.
+    const step = frames(prompt.durationMs);
+    const offsets: Record<number, [number, number]> = { 400: [3, 14.6], 600: [-6, 12.3], 700: [-13.2, 9] };
+    const measured = step.map((frame) => {
+      const [yaw, pitch] = offsets[frame.t] ?? (frame.t < 400 ? [3, 23] : [-32, -6]);
+      return { t: frame.t, measures: { ...rest, yaw, pitch } };
+    });
+    expect(describableFrames(prompt, step, measured, rest).map((frame) => frame.t)).toEqual([600]);
+    // Turned throughout: the closest frames are turned, and identity judges them as it did before.
+    const turned = measured.map((frame) => ({ ...frame, measures: { ...rest, yaw: frame.t === 500 ? -28 : -32 } }));
+    expect(describableFrames(prompt, step, turned, rest).map((frame) => frame.t)).toEqual([500]);
   });
 });

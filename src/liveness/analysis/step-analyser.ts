@@ -93,7 +93,8 @@ export class StepAnalyser {
     } else {
       checks.face = checkFacePresent(frames);
       const measured = step.kind === 'prompt' ? await this.measureWindow(analyzer, frames, step.action) : null;
-      const describable = describableFrames(step, frames, measured, next.baseline);
+      const poses = measured && (await this.withFrontalPoses(analyzer, frames, measured, next.baseline));
+      const describable = describableFrames(step, frames, poses, next.baseline);
       const descriptors = await this.describe(
         analyzer,
         describable,
@@ -207,6 +208,25 @@ export class StepAnalyser {
     return this.measure(analyzer, spread(withFace(frames), MEASURED_PROMPT_FRAMES), { eyes: action === 'blink' });
   }
 
+  /**
+   * The window's measures, and when fewer than DESCRIBED_FRAMES of them face the camera as at rest, the pose of
+   * every other frame as well. A visitor still turned from the previous prompt who passes through frontal on
+   * the way to the next one can face the camera in none of the sampled frames (browser suite: a return from a
+   * 30° turn into a look-up, frontal in 1 frame of 25); describing turned frames instead read 0.40–0.45 from
+   * the rest step, a person taken for another.
+   */
+  private async withFrontalPoses(
+    analyzer: FaceAnalyzer,
+    frames: readonly AnalysedFrame[],
+    measured: MeasuredFrame[],
+    baseline: FaceMeasures | null | undefined,
+  ): Promise<MeasuredFrame[]> {
+    const others = framesToPose(frames, measured, baseline);
+    if (others.length === 0) return measured;
+    const more = await this.measure(analyzer, others, { eyes: false });
+    return [...measured, ...more].sort((a, b) => a.t - b.t);
+  }
+
   private async measure(
     analyzer: FaceAnalyzer,
     frames: ReadonlyArray<AnalysedFrame & { face: NonNullable<AnalysedFrame['face']> }>,
@@ -245,9 +265,36 @@ export class StepAnalyser {
   }
 }
 
+/** Degrees by which a measured pose is turned or tilted from the baseline (the larger of yaw and pitch). */
+function offAxis({ measures }: MeasuredFrame, baseline: FaceMeasures): number {
+  return Math.max(Math.abs(measures.yaw - baseline.yaw), Math.abs(measures.pitch - baseline.pitch));
+}
+
+function isFrontal(frame: MeasuredFrame, baseline: FaceMeasures): boolean {
+  return offAxis(frame, baseline) <= FRONTAL_MAX_DEGREES;
+}
+
 /**
- * The frames whose measured pose is within FRONTAL_MAX_DEGREES of the baseline; all of them when nothing was
- * measured or none is frontal (a step turned throughout is still described, and fails as before).
+ * The frames of a prompt step still to be measured so that identity has frontal frames to describe: none when
+ * DESCRIBED_FRAMES of the window's measures are frontal already (or there is no baseline), else every frame
+ * with a face that the window did not measure.
+ */
+export function framesToPose(
+  frames: readonly AnalysedFrame[],
+  measured: readonly MeasuredFrame[],
+  baseline: FaceMeasures | null | undefined,
+): Array<AnalysedFrame & { face: NonNullable<AnalysedFrame['face']> }> {
+  if (!baseline || measured.filter((frame) => isFrontal(frame, baseline)).length >= DESCRIBED_FRAMES) return [];
+  const seen = new Set(measured.map((frame) => frame.t));
+  return withFace(frames).filter((frame) => !seen.has(frame.t));
+}
+
+/**
+ * The frames whose measured pose is within FRONTAL_MAX_DEGREES of the baseline; when none is, the one closest
+ * to it (all frames when nothing was measured). A visitor going from a look-up straight into a turn, or back,
+ * passes frontal diagonally: in the browser suite the closest frame was 12–17° off and read 0.25–0.29 from the
+ * rest step, the next closest up to 0.36 (a pitch of 16°), the turned or raised frames 0.39–0.44. A step
+ * turned throughout still has only turned frames to describe, and fails as before.
  */
 function frontalFrames(
   frames: readonly AnalysedFrame[],
@@ -255,17 +302,14 @@ function frontalFrames(
   baseline: FaceMeasures | null | undefined,
 ): readonly AnalysedFrame[] {
   if (!measured || !baseline) return frames;
-  const frontal = new Set(
-    measured
-      .filter(
-        ({ measures }) =>
-          Math.abs(measures.yaw - baseline.yaw) <= FRONTAL_MAX_DEGREES &&
-          Math.abs(measures.pitch - baseline.pitch) <= FRONTAL_MAX_DEGREES,
-      )
-      .map((frame) => frame.t),
-  );
-  const picked = frames.filter((frame) => frontal.has(frame.t));
-  return picked.length > 0 ? picked : frames;
+  const pick = (chosen: readonly MeasuredFrame[]) => {
+    const times = new Set(chosen.map((frame) => frame.t));
+    return frames.filter((frame) => times.has(frame.t));
+  };
+  const frontal = pick(measured.filter((frame) => isFrontal(frame, baseline)));
+  if (frontal.length > 0) return frontal;
+  const closest = [...measured].sort((a, b) => offAxis(a, baseline) - offAxis(b, baseline)).slice(0, 1);
+  return closest.length > 0 ? pick(closest) : frames;
 }
 
 /**

@@ -63,6 +63,14 @@ export const CONTINUITY_THRESHOLDS = {
   settlingMs: PROMPT_REACTION_MS,
   /** Pairs on each side of a pair that count as its neighbours: a turn takes ~0.5 s. */
   movingSpan: 2,
+  /**
+   * A movement can also be slow in every pair yet add up: a pair is part of one when, over it and its
+   * neighbours, the box's centre moved `movingJump` or the pose proxy `movingPose` net (signed sums, so a
+   * blink's lids going down and up again cancel). A 30° look-up moves the nose offset by only ~0.1 in all and
+   * the box ~0.07 a pair: in the browser suite its last pair changed the face by 0.20 with jump 0.08 and pose
+   * 0.10, above a still floor of 0.2, while the window had moved the box 0.2 and the nose 0.14 net. A still
+   * cross-fade between two people moves neither.
+   */
   movingAbsolute: 0.6,
 } as const;
 
@@ -74,6 +82,9 @@ export interface PairMeasure {
   scale: number;
   /** Change of the pose proxy (see `movingPose`); 0 when the detector gave no points. */
   pose: number;
+  /** The same two changes as signed vectors: the box centre's (face widths) and the pose proxy's ([0, 0] without points). */
+  shift: [number, number];
+  poseShift: [number, number];
   face: number;
   scene: number;
 }
@@ -103,6 +114,14 @@ const dissimilarity = (a: Float32Array, b: Float32Array) => {
   for (let p = 0; p < a.length; p++) dot += a[p] * b[p];
   return 1 - dot;
 };
+
+/** The length of the sum of 2-D vectors. */
+function netLength(vectors: ReadonlyArray<[number, number]>): number {
+  return Math.hypot(
+    vectors.reduce((sum, v) => sum + v[0], 0),
+    vectors.reduce((sum, v) => sum + v[1], 0),
+  );
+}
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -142,16 +161,19 @@ export function measureContinuity(frames: readonly AnalysedFrame[]): PairMeasure
     const a = seen[k - 1];
     const b = seen[k];
     const width = (a.box.w + b.box.w) / 2;
-    const jump = Math.hypot(
-      b.box.x + b.box.w / 2 - a.box.x - a.box.w / 2,
-      b.box.y + b.box.h / 2 - a.box.y - a.box.h / 2,
-    );
+    const shift: [number, number] = [
+      (b.box.x + b.box.w / 2 - a.box.x - a.box.w / 2) / Math.max(width, 1),
+      (b.box.y + b.box.h / 2 - a.box.y - a.box.h / 2) / Math.max(width, 1),
+    ];
+    const poseShift: [number, number] = a.nose && b.nose ? [b.nose[0] - a.nose[0], b.nose[1] - a.nose[1]] : [0, 0];
     pairs.push({
       from: a.t,
       to: b.t,
-      jump: jump / Math.max(width, 1),
+      jump: Math.hypot(...shift),
       scale: Math.abs(Math.log(Math.max(b.box.w, 1) / Math.max(a.box.w, 1))),
-      pose: a.nose && b.nose ? Math.hypot(b.nose[0] - a.nose[0], b.nose[1] - a.nose[1]) : 0,
+      pose: Math.hypot(...poseShift),
+      shift,
+      poseShift,
       face: dissimilarity(a.face, b.face),
       scene: dissimilarity(a.scene, b.scene),
     });
@@ -170,7 +192,12 @@ export function pairRatios(pairs: readonly PairMeasure[]): Array<{ ratio: number
     const seconds = (p.to - p.from) / 1000;
     const near = [...pairs.slice(Math.max(0, k - th.movingSpan), k), ...pairs.slice(k + 1, k + 1 + th.movingSpan)];
     const settling = p.from < th.settlingMs;
-    const moving = settling || [p, ...near].some((n) => n.jump >= th.movingJump || n.pose >= th.movingPose);
+    const window = [p, ...near];
+    const moving =
+      settling ||
+      window.some((n) => n.jump >= th.movingJump || n.pose >= th.movingPose) ||
+      netLength(window.map((n) => n.shift)) >= th.movingJump ||
+      netLength(window.map((n) => n.poseShift)) >= th.movingPose;
     const allowance = (limit: number, absolute: number, of: (n: PairMeasure) => number) =>
       settling
         ? Math.max(limit, absolute)
