@@ -51,11 +51,13 @@ describe('describableFrames', () => {
     const picked = describableFrames(flashes, step, null, rest);
     expect(picked.length).toBeGreaterThan(0);
     for (const frame of picked) expect(frame.t).toBeGreaterThanOrEqual(flashes.leadMs - 100);
-    // Nothing facing among the unlit frames: all of them, as before.
+    // Nothing facing among the unlit frames (still turned in the lead, already moving in the tail): the lit
+    // frames that face the screen as most of the step does.
     const lit = (t: number) => t >= flashes.leadMs && t <= flashes.durationMs - flashes.tailMs;
     const turned = step.map((frame) => ({ ...frame, face: withNose(lit(frame.t) ? 0 : 18) }));
-    const unlit = describableFrames(flashes, turned, null, rest);
-    expect(unlit.some((frame) => frame.t < flashes.leadMs)).toBe(true);
+    const fromLit = describableFrames(flashes, turned, null, rest);
+    expect(fromLit.length).toBeGreaterThan(0);
+    for (const frame of fromLit) expect(lit(frame.t) && frame.t >= PROMPT_REACTION_MS).toBe(true);
   });
 
   it('skips the flash step’s frames before the reaction time, whatever their pose proxy reads', () => {

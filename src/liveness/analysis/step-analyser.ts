@@ -336,13 +336,24 @@ export function describableFrames(
   // Before the reaction time the visitor is still coming back from the previous prompt: after a look-up, a
   // frame whose nose offset already read as at rest was described 0.34 from the rest step (browser suite).
   const settled = unlit.filter((frame) => frame.t >= PROMPT_REACTION_MS);
-  return facingAsMost(settled.length > 0 ? settled : unlit.length > 0 ? unlit : frames, frames);
+  const facingUnlit = facingAsMost(settled, frames);
+  if (facingUnlit.length > 0) return facingUnlit;
+  // The unlit lead holds one or two settled frames: a visitor still coming back from a turn there, and
+  // already moving at the end, left none facing the screen (browser suite: described 0.35–0.49 from the rest
+  // step) while the lit frames facing it read 0.03–0.11. Those are described instead.
+  const facingLit = facingAsMost(
+    withFace(frames).filter((frame) => frame.t >= PROMPT_REACTION_MS),
+    frames,
+  );
+  if (facingLit.length > 0) return facingLit;
+  return settled.length > 0 ? settled : unlit.length > 0 ? unlit : frames;
 }
 
 /**
  * The `candidates` whose nose offset is within FACING_MAX_OFFSET of the median over all of `frames` (the
- * visitor faces the screen for most of the flash step); all candidates when none has usable points or none
- * is that close. The flash step has no landmarks to read the pose from, and its lead follows a prompt.
+ * visitor faces the screen for most of the flash step); all candidates when no frame has usable points, none
+ * when no candidate is that close. The flash step has no landmarks to read the pose from, and its lead
+ * follows a prompt.
  */
 function facingAsMost(
   candidates: readonly AnalysedFrame[],
@@ -353,11 +364,10 @@ function facingAsMost(
   if (known.length === 0) return candidates;
   const middle = (k: 0 | 1) => known.map((offset) => offset[k]).sort((a, b) => a - b)[Math.floor(known.length / 2)];
   const [mx, my] = [middle(0), middle(1)];
-  const facing = candidates.filter((frame) => {
+  return candidates.filter((frame) => {
     const offset = offsets.get(frame);
     return !!offset && Math.hypot(offset[0] - mx, offset[1] - my) <= FACING_MAX_OFFSET;
   });
-  return facing.length > 0 ? facing : candidates;
 }
 
 function plansBlink(plan: readonly PlanStep[]): boolean {

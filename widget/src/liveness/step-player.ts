@@ -36,6 +36,14 @@ const DETECT_SLACK_MS = 60;
 const STEP_DETECT_FALLBACK_MS = 2000;
 /** A detection slower than this never runs during a step, fallback or not: it alone would break the gap limit. */
 const MAX_STEP_DETECT_MS = FRAME_LIMITS.maxGapMs - 100;
+/**
+ * After a prompt step the frames are handed in this long after its end, so the next step (revealed by the
+ * answer) starts once the visitor has looked back at the screen: a person comes back from a turn or a look-up
+ * ~0.3–0.4 s after the prompt goes and takes ~0.45 s to do it. Once the service answered a step in well under
+ * a second, the next step often began with the visitor still turned or looking up: in four browser runs, every
+ * identity reject of the cooperative visitor and 6 of its 10 flash-step rejects began that way.
+ */
+export const PROMPT_SETTLE_MS = 800;
 
 /** A running estimate of how long a detection blocks the main thread, ms; the guidance's runs seed it. */
 export class DetectionCost {
@@ -104,6 +112,7 @@ export async function runAttempt(
     const step = answer.step;
     const frames = await playStep(session, step, answer.attempt, tracking);
     session.overlay.showStep(null);
+    if (step.kind === 'prompt') await pause(PROMPT_SETTLE_MS, session.signal);
     answer = await client.submit(answer.attempt, step.index, frames, session.signal);
   }
   session.overlay.showStep(null);
@@ -203,6 +212,12 @@ function faceBoxes(session: CaptureSession, now: number): FaceBox[] {
 }
 
 /** The next animation frame's time (performance.now() clock); rejects with `capture-cancelled` on abort. */
+/** Waits `ms` on animation frames (so a cancel ends it at once). */
+async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  const start = performance.now();
+  while ((await animationFrame(signal)) - start < ms);
+}
+
 function animationFrame(signal: AbortSignal): Promise<number> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
