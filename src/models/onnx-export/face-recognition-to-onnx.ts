@@ -7,7 +7,7 @@
  */
 import { OnnxGraph } from './onnx-graph';
 import type { NamedWeight, WeightsManifestGroup } from './tfjs-weights';
-import { decodeTfjsWeights } from './tfjs-weights';
+import { decodeTfjsWeights, hwioToOihw } from './tfjs-weights';
 
 export const FACE_RECOGNITION_INPUT = 'image';
 export const FACE_RECOGNITION_OUTPUT = 'descriptor';
@@ -77,12 +77,7 @@ class NetBuilder {
     const scale = this.weight(`${prefix}/scale/weights`).data;
     const shift = this.weight(`${prefix}/scale/biases`).data;
     const [kh, kw, cin, cout] = filters.shape;
-    const oihw = new Float32Array(filters.data.length);
-    for (let y = 0; y < kh; y++)
-      for (let xx = 0; xx < kw; xx++)
-        for (let i = 0; i < cin; i++)
-          for (let o = 0; o < cout; o++)
-            oihw[((o * cin + i) * kh + y) * kw + xx] = filters.data[((y * kw + xx) * cin + i) * cout + o] * scale[o];
+    const oihw = hwioToOihw(filters, scale);
     const folded = Float32Array.from({ length: cout }, (_, o) => bias[o] * scale[o] + shift[o]);
     const conv = this.graph.node(
       'Conv',

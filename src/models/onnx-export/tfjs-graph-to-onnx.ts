@@ -7,7 +7,7 @@
  */
 import { OnnxGraph } from './onnx-graph';
 import type { NamedWeight, WeightsManifestGroup } from './tfjs-weights';
-import { decodeTfjsWeights } from './tfjs-weights';
+import { decodeTfjsWeights, hwioToOihw } from './tfjs-weights';
 
 interface TfNode {
   name: string;
@@ -103,12 +103,7 @@ class GraphConverter {
     if (fused[0] !== 'BiasAdd' || fused.length > 2) throw new Error(`${node.name}: fused ${fused.join('+')}`);
     const filter = this.constant(inputs[1]);
     const [kh, kw, cin, cout] = filter.shape;
-    const oihw = new Float32Array(filter.data.length);
-    for (let y = 0; y < kh; y++)
-      for (let x = 0; x < kw; x++)
-        for (let i = 0; i < cin; i++)
-          for (let o = 0; o < cout; o++) oihw[((o * cin + i) * kh + y) * kw + x] = filter.data[((y * kw + x) * cin + i) * cout + o];
-    const weight = this.graph.floats(`${node.name}/weight`, [cout, cin, kh, kw], oihw);
+    const weight = this.graph.floats(`${node.name}/weight`, [cout, cin, kh, kw], hwioToOihw(filter));
     const bias = this.graph.floats(`${node.name}/bias`, [cout], Float32Array.from(this.constant(inputs[2]).data));
     const conv = this.graph.node('Conv', [this.nchw(inputs[0]), weight, bias], {
       ...windowAttributes(node, 'strides'),

@@ -70,3 +70,18 @@ function half(bits: number): number {
   if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
   return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
+
+/**
+ * A TensorFlow convolution filter [h, w, in, out] as ONNX's [out, in, h, w], each output channel's weights
+ * multiplied by `scale[out]` when given (a per-channel scale layer folded into the convolution).
+ */
+export function hwioToOihw(filter: NamedWeight, scale?: ArrayLike<number>): Float32Array {
+  const [kh, kw, cin, cout] = filter.shape;
+  const out = new Float32Array(filter.data.length);
+  for (let y = 0; y < kh; y++)
+    for (let x = 0; x < kw; x++)
+      for (let i = 0; i < cin; i++)
+        for (let o = 0; o < cout; o++)
+          out[((o * cin + i) * kh + y) * kw + x] = filter.data[((y * kw + x) * cin + i) * cout + o] * (scale ? scale[o] : 1);
+  return out;
+}
