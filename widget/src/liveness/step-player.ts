@@ -31,6 +31,10 @@ export const FRAME_INTERVAL_MS = 1000 / FRAME_LIMITS.targetFps;
  * 250 ms. A fast device keeps its guidance at 15+ detections a second; a slow one detects only when
  * STEP_DETECT_FALLBACK_MS have passed without one, so the face-lost hint still appears. The crop (four
  * face sides, usually clamped to the frame's height) has room for the head's movement in between.
+ *
+ * None runs during the flash step, whose colours must be painted on time: a detection holds back the
+ * animation frame that paints the next colour (browser suite: a colour painted ~200 ms late failed the flash
+ * check), and the box from the step before still frames a visitor who faces the screen.
  */
 const DETECT_SLACK_MS = 60;
 const STEP_DETECT_FALLBACK_MS = 2000;
@@ -165,8 +169,8 @@ export async function playStep(
     // Never both in one animation frame: the detection's time then falls between two frames, not before one.
     if (t - lastT >= FRAME_INTERVAL_MS - 8) capture(t);
     else if (
-      tracking.cost.fits(t - lastT) ||
-      (now - lastDetect >= STEP_DETECT_FALLBACK_MS && tracking.cost.affordable())
+      step.kind !== 'flashes' &&
+      (tracking.cost.fits(t - lastT) || (now - lastDetect >= STEP_DETECT_FALLBACK_MS && tracking.cost.affordable()))
     ) {
       lastDetect = now;
       const boxes = tracking.cost.measure(() => faceBoxes(session, now));
