@@ -66,14 +66,11 @@ export class LivenessReviewer {
   }
 
   private faceAnalyzer(): Promise<ServerFaceAnalyzer> {
-    this.analyzer ??= ServerFaceAnalyzer.fromBytes(
-      (id) => {
-        const held = this.runners.model(id);
-        if (!held) throw new Error(`model ${id} is not held here`);
-        return held.bytes;
-      },
-      this.runners.onnx,
-    ).catch((error: unknown) => {
+    this.analyzer ??= ServerFaceAnalyzer.fromBytes((id) => {
+      const held = this.runners.model(id);
+      if (!held) throw new Error(`model ${id} is not held here`);
+      return held.bytes;
+    }, this.runners.onnx).catch((error: unknown) => {
       this.analyzer = undefined;
       throw error;
     });
