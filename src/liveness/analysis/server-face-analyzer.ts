@@ -69,7 +69,8 @@ export class ServerFaceAnalyzer implements FaceAnalyzer {
    */
   static async fromBytes(bytes: (modelId: string) => Uint8Array, onnx: OnnxAdapter): Promise<ServerFaceAnalyzer> {
     const { mesh, meshWeights, iris, irisWeights, recognition, recognitionWeights } = FACE_ANALYSIS_MODELS;
-    const loads: Array<Promise<unknown>> = [YunetDetector.load(onnx, bytes(YUNET_MODEL_ID))];
+    const detector = YunetDetector.load(onnx, bytes(YUNET_MODEL_ID));
+    const loads: Array<Promise<unknown>> = [detector];
     const conversions: Array<[string, () => Uint8Array]> = [
       [mesh, () => tfjsGraphToOnnx(bytes(mesh), bytes(meshWeights), mesh)],
       [iris, () => tfjsGraphToOnnx(bytes(iris), bytes(irisWeights), iris)],
@@ -81,7 +82,7 @@ export class ServerFaceAnalyzer implements FaceAnalyzer {
       loads.push(onnx.load(modelId, convert()));
     }
     await Promise.all(loads);
-    return new ServerFaceAnalyzer(new YunetDetector(onnx), onnx);
+    return new ServerFaceAnalyzer(await detector, onnx);
   }
 
   detect(image: RgbImage): Promise<FaceDetection[]> {

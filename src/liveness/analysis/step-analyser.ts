@@ -322,8 +322,8 @@ function unlitFrames(frames: readonly AnalysedFrame[], step: FlashStep, lateMs =
 }
 
 /**
- * The frames a step's identity descriptors are taken from: unlit and facing as most of the step does in the
- * flash step, frontal in a prompt.
+ * The frames a step's identity descriptors are taken from: in the flash step, those facing the screen as most
+ * of the step does, unlit if any are; in a prompt, the frontal ones (frontalFrames).
  */
 export function describableFrames(
   step: PlanStep,

@@ -69,7 +69,8 @@ export const CONTINUITY_THRESHOLDS = {
    * blink's lids going down and up again cancel). A 30° look-up moves the nose offset by only ~0.1 in all and
    * the box ~0.07 a pair: in the browser suite its last pair changed the face by 0.20 with jump 0.08 and pose
    * 0.10, above a still floor of 0.2, while the window had moved the box 0.2 and the nose 0.14 net. A still
-   * cross-fade between two people moves neither.
+   * cross-fade between two people moves neither. A forger who drifts the box on purpose gets the allowance a
+   * single 0.1 jump already gave; a person swapped in that way is identity's to catch.
    */
   movingAbsolute: 0.6,
 } as const;
