@@ -139,8 +139,14 @@ export function installFakeCamera(config: FakeCameraConfig): void {
     const HEIGHT = 480;
     const FPS = 30;
     const REACTION_MS = 380;
-    /** Time constant of a smile or an opening mouth easing towards where it is going. */
-    const MOVE_TAU_MS = 120;
+    /**
+     * How long a smile or an opening mouth takes, along the same minimum-jerk path as the head. The exponential
+     * ease these had before started at its top speed from rest: the first frame pair of an opening mouth held
+     * 57 % of the whole change, and one read as a cut (a face thumbnail change of 0.203 against a still floor
+     * of 0.2). Over half a second, about as long as the head's deliberate turn, a frame pair holds at most
+     * 37 % of it.
+     */
+    const EXPRESSION_MOVE_MS = 500;
     /**
      * How long the head takes to turn or look up, along a minimum-jerk path (the smooth, bell-shaped speed of
      * a person's deliberate head movement): 40° in 450 ms peaks at ~170°/s, ≤ 17° between two frames at
@@ -424,22 +430,26 @@ void main() {
       let pose: [number, number] = [0, 0];
       let move = { from: pose, to: pose, start: clock() };
       let expression: [number, number, number] = [0, 0, 0];
-      let last = clock();
+      const expressionMoves = [1, 2].map(() => ({ from: 0, to: 0, start: clock() }));
+      /** Where a minimum-jerk movement that began at `start` and takes `duration` is at `now`, 0–1. */
+      const minimumJerk = (now: number, start: number, duration: number) => {
+        const tau = Math.min(1, (now - start) / duration);
+        return tau * tau * tau * (10 - 15 * tau + 6 * tau * tau);
+      };
       const draw = () => {
         const now = clock();
         const { pose: target, expression: wanted, light } = stimulus(now);
-        const follow = 1 - Math.exp(-(now - last) / MOVE_TAU_MS);
         if (target[0] !== move.to[0] || target[1] !== move.to[1]) move = { from: pose, to: target, start: now };
-        const tau = Math.min(1, (now - move.start) / HEAD_MOVE_MS);
-        const along = tau * tau * tau * (10 - 15 * tau + 6 * tau * tau);
+        const along = minimumJerk(now, move.start, HEAD_MOVE_MS);
         pose = [move.from[0] + (move.to[0] - move.from[0]) * along, move.from[1] + (move.to[1] - move.from[1]) * along];
-        // A blink follows its own profile; a smile and an opening mouth ease in and out like the head.
-        expression = [
-          wanted[0],
-          ...([1, 2].map((k) => expression[k] + (wanted[k] - expression[k]) * follow) as [number, number]),
-        ];
+        // A blink follows its own profile; a smile and an opening mouth move like the head, more quickly.
+        const eased = expressionMoves.map((motion, k) => {
+          const current = expression[k + 1];
+          if (wanted[k + 1] !== motion.to) Object.assign(motion, { from: current, to: wanted[k + 1], start: now });
+          return motion.from + (motion.to - motion.from) * minimumJerk(now, motion.start, EXPRESSION_MOVE_MS);
+        });
+        expression = [wanted[0], eased[0], eased[1]];
         gl.uniform3f(uniform('uExpr'), ...expression);
-        last = now;
         const yaw = (pose[0] * Math.PI) / 180;
         // Looking up lifts the nose: a rotation about x that moves +z towards +y.
         const pitch = (-(pose[1] + config.face.levelPitch) * Math.PI) / 180;
