@@ -19,6 +19,7 @@ import {
   ServerFaceAnalyzer,
   descriptorDistance,
 } from '../../src/liveness/analysis/server-face-analyzer';
+import { DETECT_BATCH } from '../../src/liveness/analysis/yunet-detector';
 import { widgetFrame } from '../../src/liveness/eval/passive-samples';
 import type { RgbImage } from '../../src/liveness/rgb-image';
 import { cropResize } from '../../src/liveness/rgb-image';
@@ -99,6 +100,37 @@ describe('detect (YuNet)', () => {
       expect(faces[0].box.w).toBeGreaterThan(side / 6);
       expect(faces[0].box.w).toBeLessThan(side / 1.5);
     }
+  });
+
+  it('detects a whole step at once as it detects each frame: batches split by size and length', async () => {
+    const frames: RgbImage[] = [];
+    for (const file of ONE_FACE) {
+      const picture = read(file);
+      const [inPicture] = await analyzer.detect(picture);
+      frames.push(widgetFrame(jpeg, picture, inPicture.box).image);
+    }
+    const backdrop = cropResize(read('grid/bbaf2n/frame_000.jpg'), { x: 0, y: 0, w: 96, h: 96 }, 192, 192);
+    // 20 frames of 192 px (more than one batch), a faceless one among them, then 128-px and 256-px ones.
+    const step = [...frames, ...frames, backdrop, ...frames, frames[0], frames[1]];
+    step.push(cropResize(frames[2], { x: 0, y: 0, w: 192, h: 192 }, 128, 128), step[3]);
+    step.push(cropResize(frames[4], { x: 0, y: 0, w: 192, h: 192 }, 256, 256));
+    expect(step.length).toBeGreaterThan(DETECT_BATCH);
+    const together = await analyzer.detectAll(step);
+    const alone = [];
+    for (const frame of step) alone.push(await analyzer.detect(frame));
+    expect(together.map((faces) => faces.length)).toEqual(alone.map((faces) => faces.length));
+    expect(together[12]).toEqual([]);
+    together.forEach((faces, k) =>
+      faces.forEach((face, n) => {
+        const single = alone[k][n];
+        expect(face.score).toBeCloseTo(single.score, 4);
+        for (const key of ['x', 'y', 'w', 'h'] as const) expect(face.box[key]).toBeCloseTo(single.box[key], 2);
+        face.points.forEach(([x, y], p) => {
+          expect(x).toBeCloseTo(single.points[p][0], 2);
+          expect(y).toBeCloseTo(single.points[p][1], 2);
+        });
+      }),
+    );
   });
 
   it('finds no face in a frame without one', async () => {

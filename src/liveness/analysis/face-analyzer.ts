@@ -39,6 +39,8 @@ export interface MeasureOptions {
 export interface FaceAnalyzer {
   /** Every face in the image (all frames; must be cheap). */
   detect(image: RgbImage): Promise<FaceDetection[]>;
+  /** `detect` of each image, in order: a step's frames at once, so the detector can batch them. */
+  detectAll(images: readonly RgbImage[]): Promise<FaceDetection[][]>;
   /** Landmark measures of one detected face (only the frames that decide something). null: landmarks failed. */
   measure(image: RgbImage, face: FaceDetection, options?: MeasureOptions): Promise<FaceMeasures | null>;
   /** An L2-normalised identity descriptor of one face (a few frames per step). */

@@ -89,6 +89,10 @@ export class ServerFaceAnalyzer implements FaceAnalyzer {
     return this.detector.detect(image);
   }
 
+  detectAll(images: readonly RgbImage[]): Promise<FaceDetection[][]> {
+    return this.detector.detectAll(images);
+  }
+
   async measure(image: RgbImage, face: FaceDetection, options: MeasureOptions = {}): Promise<FaceMeasures | null> {
     const mesh = await this.mesh(image, face);
     if (!mesh) return null;

@@ -150,12 +150,12 @@ export class StepAnalyser {
   private async detect(decoded: Array<Omit<AnalysedFrame, 'face' | 'faces'>>): Promise<AnalysedFrame[]> {
     const analyzer = this.analyzer;
     if (!analyzer) return decoded.map((frame) => ({ ...frame, face: null, faces: 0 }));
-    const frames: AnalysedFrame[] = [];
-    for (const frame of decoded) {
-      const faces = await analyzer.detect(frame.image);
-      frames.push({ ...frame, face: faces.length === 1 ? faces[0] : null, faces: faces.length });
-    }
-    return frames;
+    const found = await analyzer.detectAll(decoded.map((frame) => frame.image));
+    return decoded.map((frame, k) => ({
+      ...frame,
+      face: found[k].length === 1 ? found[k][0] : null,
+      faces: found[k].length,
+    }));
   }
 
   private async describe(
