@@ -3,7 +3,8 @@
 // JPEGs: ms per frame decode (libjpeg-turbo), detect (YuNet), measure (face mesh + iris model) and describe
 // (face-api recognition), wall and CPU, median and p90. Baselines in the same run: the pure-JavaScript JPEG
 // decode of the same widget frame, and the face mesh, iris and recognition networks on TensorFlow.js (as their
-// authors ship them, and as the service ran them before their ONNX graphs). Ends with the per-attempt cost.
+// authors ship them, and as the service ran them before their ONNX graphs), and YuNet on one frame a call
+// against a step's frames in one call. Ends with the per-attempt cost.
 import { Buffer } from 'node:buffer';
 import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
@@ -135,6 +136,18 @@ for (const [name, call] of Object.entries(calls)) {
   results[name] = { wall, cpu };
 }
 
+// A step's frames as the step analyser detects them: one call for all of them (batches of one size).
+const STEP_FRAMES = 24;
+const step = Array.from({ length: STEP_FRAMES }, (_, k) => samples[k % samples.length].image);
+await analyzer.detectAll(step);
+const batched = { wall: [], cpu: [] };
+for (let round = 0; round < ROUNDS; round++) {
+  const t = await timeIt(() => analyzer.detectAll(step));
+  batched.wall.push(t.wall / STEP_FRAMES);
+  batched.cpu.push(t.cpu / STEP_FRAMES);
+}
+results[`detect, ${STEP_FRAMES} at once`] = batched;
+
 const base = quantile(results['jpeg decode (baseline)'].cpu, 0.5);
 const f = (v) => v.toFixed(1).padStart(7);
 console.log(
@@ -148,15 +161,19 @@ for (const [name, { wall, cpu }] of Object.entries(results)) {
   );
 }
 
-// Attempts as step-analyser.ts analyses them, ~10 frames/s: decode (libjpeg-turbo) and detect every frame;
-// the rest step measures 5 frames (with the iris model only when a blink is planned) and each prompt window 10
-// (the iris model for a blink only); 3 descriptors in the rest step and 2 in each later one.
+// Attempts as step-analyser.ts analyses them, ~10 frames/s: decode (libjpeg-turbo) and detect every frame (a
+// step's frames in one call); the rest step measures 5 frames (with the iris model only when a blink is planned)
+// and each prompt window 10 (the iris model for a blink only); 3 descriptors in the rest step and 2 in each later
+// one.
 const cpuMedian = (name) => quantile(results[name].cpu, 0.5);
-const perFrame = cpuMedian('frame decode (turbo)') + cpuMedian('detect');
+const perFrame = cpuMedian('frame decode (turbo)') + cpuMedian(`detect, ${STEP_FRAMES} at once`);
 const withEyes = cpuMedian('measure');
 const noEyes = cpuMedian('measure, no eyes');
 const describe = cpuMedian('describe');
 const irisOnnx = cpuMedian('measure') - cpuMedian('measure, no eyes');
+console.log(
+  `detect, a step's ${STEP_FRAMES} frames in one call against one call a frame, CPU: ${(cpuMedian(`detect, ${STEP_FRAMES} at once`) / cpuMedian('detect')).toFixed(2)}`,
+);
 console.log(
   `ONNX graphs against TensorFlow.js, CPU: face mesh ${(cpuMedian('  face mesh, TensorFlow.js') / cpuMedian('  of which face mesh')).toFixed(1)}× less, iris ${(cpuMedian('  iris, TensorFlow.js') / irisOnnx).toFixed(1)}× less, describe ${(cpuMedian('  describe, TensorFlow.js') / describe).toFixed(1)}× less`,
 );
