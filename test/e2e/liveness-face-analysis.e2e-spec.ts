@@ -116,7 +116,7 @@ describe('detect (YuNet)', () => {
     step.push(cropResize(frames[4], { x: 0, y: 0, w: 192, h: 192 }, 256, 256));
     expect(step.length).toBeGreaterThan(DETECT_BATCH);
     const together = await analyzer.detectAll(step);
-    const alone = [];
+    const alone: FaceDetection[][] = [];
     for (const frame of step) alone.push(await analyzer.detect(frame));
     expect(together.map((faces) => faces.length)).toEqual(alone.map((faces) => faces.length));
     expect(together[12]).toEqual([]);
