@@ -54,11 +54,19 @@ const MAX_ATTEMPTS = 3;
  * sets more, to count the stand-in's per-attempt pass rate).
  */
 const COOPERATIVE_VISITS = Math.max(1, Number(process.env.PEERPROOF_COOPERATIVE_VISITS ?? 1) || 1);
+/**
+ * The passive models are off by default: they were validated on real people's frames, and the stand-in is a
+ * warped photo (docs/liveness.md, "Testing notes"). `PEERPROOF_LIVENESS_PASSIVE=true` turns them on, to
+ * measure what they read on the widget's own frames; each attempt's scores are then logged.
+ */
+const PASSIVE_CHECKS = process.env.PEERPROOF_LIVENESS_PASSIVE === 'true';
 
 interface AttemptOutcome {
   id: string;
   status: string;
   reasons: string[];
+  /** The passive checks' scores (presentation: MiniFASNets' P(real); deepfake: Meso4's), when they ran. */
+  passive: { presentation: number | null; deepfake: number | null };
 }
 
 describeBrowser('liveness v2 in Chromium: the real widget, the real service, a simulated visitor', () => {
@@ -72,7 +80,7 @@ describeBrowser('liveness v2 in Chromium: the real widget, the real service, a s
   beforeAll(async () => {
     [browser, t, pages] = await Promise.all([
       launchChromium(),
-      startWidgetService({ LIVENESS_PASSIVE_CHECKS: 'false' }),
+      startWidgetService({ LIVENESS_PASSIVE_CHECKS: String(PASSIVE_CHECKS) }),
       PageServer.start(),
     ]);
     // The visitor is a real browser in real time, and the step route measures its posts against the time of
@@ -156,7 +164,9 @@ describeBrowser('liveness v2 in Chromium: the real widget, the real service, a s
     const rows = await t.app.get(DataSource).getRepository(LivenessAttemptEntity).findBy({});
     const attempts = ids.map((id) => {
       const row = rows.find((candidate) => candidate.id === id);
-      return { id, status: row?.status ?? 'missing', reasons: row?.reasons ?? [] };
+      const score = (check: 'presentation' | 'deepfake') => row?.state.checks[check]?.score ?? null;
+      const passive = { presentation: score('presentation'), deepfake: score('deepfake') };
+      return { id, status: row?.status ?? 'missing', reasons: row?.reasons ?? [], passive };
     });
     return { state, attempts };
   }
@@ -175,7 +185,8 @@ describeBrowser('liveness v2 in Chromium: the real widget, the real service, a s
     console.log(
       `liveness e2e, ${who}: ${passed} of ${outcomes.length} attempts passed` +
         `${analysing ? '' : ' (no face analyzer installed)'}; reasons per attempt: ` +
-        JSON.stringify(outcomes.map((outcome) => outcome.reasons)),
+        JSON.stringify(outcomes.map((outcome) => outcome.reasons)) +
+        (PASSIVE_CHECKS ? `; passive scores per attempt: ${JSON.stringify(outcomes.map((o) => o.passive))}` : ''),
     );
   };
 
