@@ -265,12 +265,18 @@ describeBrowser('simulated camera under MediaPipe FaceLandmarker', () => {
     jawOpen: median(readings.map((r) => r.jawOpen)),
   });
 
-  /** Readings while a prompt is shown, from the visitor's reaction on, and at rest after it. */
+  /**
+   * The simulated visitor's reaction time and how long its smile or open mouth takes to form (REACTION_MS and
+   * EXPRESSION_MOVE_MS in fake-camera.ts, which runs in the page and so cannot share them).
+   */
+  const EXPRESSION_FORMED_MS = 380 + 500;
+
+  /** Readings while a prompt is shown, once the visitor's expression has formed, and at rest after it. */
   async function prompted(page: Page, action: string) {
     await page.evaluate((value) => {
       document.querySelector('[data-peerproof-liveness]')!.setAttribute('data-prompt', value);
     }, action);
-    await page.waitForTimeout(350);
+    await page.waitForTimeout(EXPRESSION_FORMED_MS);
     const during = expressions(await measure(page, 12));
     await show(page, 'data-prompt', null);
     return during;
