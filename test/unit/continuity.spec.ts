@@ -107,6 +107,7 @@ describe('continuity', () => {
       poseShift: [pose, 0] as [number, number],
       face,
       scene,
+      action: 0,
     });
     const still = Array.from({ length: 8 }, (_, k) => pair(k, 0.004, 0.005));
     const turn = [
@@ -197,6 +198,7 @@ describe('continuity', () => {
       poseShift,
       face,
       scene,
+      action: 0,
     });
     const still = (k: number) => pair(k, [0.002, -0.001], [0.003, 0.002], 0.003);
     const lookUp = [
@@ -217,6 +219,59 @@ describe('continuity', () => {
       pair(k, [k % 2 ? 0.06 : -0.06, 0], [k % 2 ? 0.08 : -0.08, 0], k >= 4 && k <= 6 ? 0.22 : 0.003),
     );
     expect(pairRatios(jitteredFade).flatMap((r) => r.reasons)).toContain('continuity-cut');
+  });
+
+  it("a turn's main pair may exceed its turning neighbours by the square of its larger pose change", () => {
+    // A 40° turn of the browser suite whose main pair held most of it: face 0.39 with pose 0.30, beside pairs
+    // of 0.07 and 0.05 that turned 0.15 and 0.14 (5 × 0.07 = 0.35 read it as a cut).
+    const pair = (k: number, face: number, pose: number, jump = 0.01) => ({
+      ...{ from: k * 100, to: k * 100 + 100, jump, scale: 0.02, pose, face, scene: 0.01, action: 0 },
+      shift: [jump, 0] as [number, number],
+      poseShift: [pose, 0] as [number, number],
+    });
+    const still = (k: number) => pair(k, 0.003, 0.01);
+    const turn = [
+      ...[0, 1, 2, 3, 4].map(still),
+      pair(5, 0.07, 0.1, 0.03),
+      pair(6, 0.05, 0.15, 0.02),
+      pair(7, 0.39, 0.3, 0.16),
+      pair(8, 0.03, 0.14, 0.02),
+      ...[9, 10, 11, 12].map(still),
+    ];
+    expect(pairRatios(turn).flatMap((r) => r.reasons)).toEqual([]);
+    // The same pose jump between neighbours that did not turn (a splice of two takes at different poses) gets
+    // no more than 5 × its neighbours.
+    const splice = [
+      ...[0, 1, 2, 3, 4, 5].map(still),
+      pair(6, 0.05, 0.05),
+      pair(7, 0.39, 0.3, 0.16),
+      pair(8, 0.03, 0.05),
+    ];
+    expect(pairRatios(splice)[7].reasons).toEqual(['continuity-cut']);
+  });
+
+  it('an expression the server measured is a movement: an opening mouth passes, a still cross-fade does not', async () => {
+    // An open-mouth prompt of the browser suite: neither the box nor the nose moved, one pair changed the face
+    // by 0.22 beside pairs of 0.06 (over the still floor of 0.2).
+    const frames = (await simulateFlashStep(clips[0], step, { fps: 10, light: 'none', seed: 5 })).slice(0, 16);
+    const pairs = measureContinuity(frames).map((p, k) => ({
+      ...p,
+      face: k === 7 ? 0.22 : k === 6 || k === 8 ? 0.06 : p.face,
+    }));
+    expect(pairRatios(pairs)[7].reasons).toEqual(['continuity-cut']);
+    // The mesh's samples, a frame in two or three: the mouth opens by 1.75 thresholds over those three pairs.
+    const [opens, open] = [pairs[6].from, pairs[8].to];
+    const mouth = frames
+      .filter((_, k) => k % 2 === 0)
+      .map((f) => ({ t: f.t, progress: 0.05 + 1.75 * Math.min(1, Math.max(0, (f.t - opens) / (open - opens))) }));
+    const measured = measureContinuity(frames, mouth).map((p, k) => ({ ...p, face: pairs[k].face }));
+    expect(measured[7].action).toBeGreaterThanOrEqual(0.3);
+    expect(pairRatios(measured).flatMap((r) => r.reasons)).toEqual([]);
+    // A still cross-fade whose mouth measure stays put gets no allowance.
+    const flat = mouth.map((sample) => ({ ...sample, progress: 0.05 }));
+    const fade = measureContinuity(frames, flat).map((p, k) => ({ ...p, face: pairs[k].face }));
+    expect(fade.every((p) => p.action < 0.01)).toBe(true);
+    expect(pairRatios(fade)[7].reasons).toEqual(['continuity-cut']);
   });
 
   it('too few frames with a face is unavailable', async () => {

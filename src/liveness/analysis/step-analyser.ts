@@ -10,11 +10,12 @@ import { REQUIRED_CHECKS } from '../attempts/attempt-verdict';
 import type { CheckedFrame } from '../attempts/frame-structure';
 import type { CheckResult } from '../check-result';
 import { unavailable } from '../check-result';
+import type { ActionSample } from '../checks/continuity.check';
 import { checkContinuity, noseOffset } from '../checks/continuity.check';
 import { checkFlashResponse, FLASH_THRESHOLDS } from '../checks/flash-response.check';
 import { checkPassiveFrames } from '../checks/passive.check';
 import type { MeasuredFrame } from '../checks/prompt.check';
-import { checkPrompt, PROMPT_REACTION_MS } from '../checks/prompt.check';
+import { checkPrompt, PROMPT_REACTION_MS, promptProgress } from '../checks/prompt.check';
 import type { LivenessModelRunner } from '../liveness-models';
 import { detectFaces, LIVENESS_MODELS } from '../liveness-models';
 import type { PassiveConfig } from '../passive/passive-config';
@@ -87,6 +88,7 @@ export class StepAnalyser {
     const checks: Partial<Record<AttemptCheckName, CheckResult>> = {};
     let next = state;
     const analyzer = this.analyzer;
+    let action: ActionSample[] = [];
     if (!analyzer) {
       const pending = unavailable('face-analyzer-pending');
       Object.assign(checks, { face: pending, identity: pending, prompts: pending });
@@ -114,9 +116,10 @@ export class StepAnalyser {
       }
       if (step.kind === 'prompt') {
         checks.prompts = checkPrompt(step.action, measured ?? [], next.baseline);
+        action = actionSamples(step.action, measured ?? [], next.baseline);
       }
     }
-    checks.continuity = checkContinuity(frames);
+    checks.continuity = checkContinuity(frames, action);
     if (step.kind === 'flashes') {
       checks.flash = checkFlashResponse(frames, step);
       Object.assign(checks, await this.passiveChecks(frames, step));
@@ -263,6 +266,17 @@ export class StepAnalyser {
     const strip = ({ score, status, reasons }: CheckResult): CheckResult => ({ score, status, reasons });
     return { presentation: strip(verdict.presentation), deepfake: strip(verdict.deepfake) };
   }
+}
+
+/** The prompted action's progress on each measured frame, for continuity (none without a baseline). */
+function actionSamples(
+  action: PromptAction,
+  measured: readonly MeasuredFrame[],
+  baseline: FaceMeasures | null | undefined,
+): ActionSample[] {
+  return baseline
+    ? measured.map((frame) => ({ t: frame.t, progress: promptProgress(action, frame.measures, baseline) }))
+    : [];
 }
 
 /** Degrees by which a measured pose is turned or tilted from the baseline (the larger of yaw and pitch). */

@@ -73,6 +73,21 @@ export const CONTINUITY_THRESHOLDS = {
    * single 0.1 jump already gave; a person swapped in that way is identity's to catch.
    */
   movingAbsolute: 0.6,
+  /**
+   * Or where the server's own measures (the face mesh, on the prompt window's sampled frames) saw the prompted
+   * action move this far (in units of its threshold, promptProgress) between the samples either side of it.
+   * An opening mouth moves neither the box nor the nose: in the browser suite one pair of it changed the face
+   * by 0.21–0.22, beside pairs of 0.05–0.06, and was read as a cut. A still cross-fade measures no action.
+   */
+  movingAction: 0.3,
+  /**
+   * The face's dissimilarity (1 − correlation) grows about with the square of how far the picture moved, so a
+   * turn's main pair can read far more than 5 × its neighbours when its pose moved only twice as far (browser
+   * suite: face 0.39–0.40 beside 0.07–0.08, pose 0.30–0.33 beside 0.15). A pair whose own pose moved more than
+   * its neighbours' has its limit raised by the square of that ratio, up to this factor; only when the
+   * neighbours turned as well (`movingPose`), so a lone pose jump between still frames (a splice) gets none.
+   */
+  turnExcessMax: 4,
 } as const;
 
 export interface PairMeasure {
@@ -88,6 +103,14 @@ export interface PairMeasure {
   poseShift: [number, number];
   face: number;
   scene: number;
+  /** The prompted action's measured change across the pair (see `movingAction`); 0 where it was not measured. */
+  action: number;
+}
+
+/** The server's measure of the prompted action on one sampled frame, in units of its threshold. */
+export interface ActionSample {
+  t: number;
+  progress: number;
 }
 
 /** A grey thumbnail of `rect`, zero mean and unit norm (so correlation is a dot product). */
@@ -138,8 +161,25 @@ export function noseOffset(points: ReadonlyArray<[number, number]>): [number, nu
   return [(nose[0] - (rightEye[0] + leftEye[0]) / 2) / eyes, (nose[1] - (rightEye[1] + leftEye[1]) / 2) / eyes];
 }
 
-/** The pairs of consecutive frames with a face (a frame without one is skipped: the gap grows instead). */
-export function measureContinuity(frames: readonly AnalysedFrame[]): PairMeasure[] {
+/**
+ * How far the action moved across [from, to]: between the last sample at or before `from` and the first at or
+ * after `to` (the window's samples are a frame in two or three). 0 without samples on both sides.
+ */
+function actionChange(samples: readonly ActionSample[], from: number, to: number): number {
+  const before = samples.filter((s) => s.t <= from).at(-1);
+  const after = samples.find((s) => s.t >= to);
+  return before && after ? Math.abs(after.progress - before.progress) : 0;
+}
+
+/**
+ * The pairs of consecutive frames with a face (a frame without one is skipped: the gap grows instead).
+ * `action` holds the server's measures of a prompt's action, where the step has any.
+ */
+export function measureContinuity(
+  frames: readonly AnalysedFrame[],
+  action: readonly ActionSample[] = [],
+): PairMeasure[] {
+  const samples = [...action].sort((a, b) => a.t - b.t);
   const side = CONTINUITY_THRESHOLDS.thumbnail;
   const seen = [...frames]
     .filter((f) => f.face)
@@ -177,6 +217,7 @@ export function measureContinuity(frames: readonly AnalysedFrame[]): PairMeasure
       poseShift,
       face: dissimilarity(a.face, b.face),
       scene: dissimilarity(a.scene, b.scene),
+      action: actionChange(samples, a.t, b.t),
     });
   }
   return pairs;
@@ -196,16 +237,16 @@ export function pairRatios(pairs: readonly PairMeasure[]): Array<{ ratio: number
     const window = [p, ...near];
     const moving =
       settling ||
-      window.some((n) => n.jump >= th.movingJump || n.pose >= th.movingPose) ||
+      window.some((n) => n.jump >= th.movingJump || n.pose >= th.movingPose || n.action >= th.movingAction) ||
       netLength(window.map((n) => n.shift)) >= th.movingJump ||
       netLength(window.map((n) => n.poseShift)) >= th.movingPose;
-    const allowance = (limit: number, absolute: number, of: (n: PairMeasure) => number) =>
+    const allowance = (limit: number, absolute: number, of: (n: PairMeasure) => number, excess = 1) =>
       settling
         ? Math.max(limit, absolute)
         : moving
-          ? Math.max(limit, Math.min(absolute, th.cutRelative * Math.max(0, ...near.map(of))))
+          ? Math.max(limit, Math.min(absolute, th.cutRelative * excess * Math.max(0, ...near.map(of))))
           : limit;
-    const pairFaceLimit = allowance(faceLimit, th.movingAbsolute, (n) => n.face);
+    const pairFaceLimit = allowance(faceLimit, th.movingAbsolute, (n) => n.face, turnExcess(p, near));
     // The frame is a square about the face: a pair whose own pose turned re-centres it, so its scene may
     // change as much as a turn does, even where the pairs either side moved little.
     const turned = p.pose >= th.movingPose;
@@ -222,9 +263,17 @@ export function pairRatios(pairs: readonly PairMeasure[]): Array<{ ratio: number
   });
 }
 
+/** (own pose change ÷ the neighbours' largest)², within [1, turnExcessMax]; 1 unless the neighbours turned too. */
+function turnExcess(p: PairMeasure, near: readonly PairMeasure[]): number {
+  const th = CONTINUITY_THRESHOLDS;
+  const neighbours = Math.max(0, ...near.map((n) => n.pose));
+  if (neighbours < th.movingPose) return 1;
+  return Math.min(th.turnExcessMax, Math.max(1, (p.pose / neighbours) ** 2));
+}
+
 /** The step's frames form one smooth take: no pair of consecutive frames breaks any limit. */
-export function checkContinuity(frames: AnalysedFrame[]): CheckResult {
-  const pairs = measureContinuity(frames);
+export function checkContinuity(frames: AnalysedFrame[], action: readonly ActionSample[] = []): CheckResult {
+  const pairs = measureContinuity(frames, action);
   if (pairs.length + 1 < CONTINUITY_THRESHOLDS.minFrames) return unavailable('continuity-too-few-frames');
   const ratios = pairRatios(pairs);
   const reasons = [...new Set(ratios.flatMap((r) => r.reasons))];
