@@ -4,6 +4,13 @@ import { cameraErrorCode } from '../../widget/src/liveness/camera';
 import { cropSquare, frameSide } from '../../widget/src/liveness/crop-geometry';
 import { landmarkBox } from '../../widget/src/liveness/frame-summary';
 import { GUIDANCE_LIMITS, SteadyGate, decideGuidance, meanLuma } from '../../widget/src/liveness/guidance';
+import {
+  CropSchedule,
+  FRAME_INTERVAL_MS,
+  MIN_CROP_GAP_MS,
+  STALE_FRAME_MS,
+} from '../../widget/src/liveness/crop-schedule';
+import type { FrameOnStepClock } from '../../widget/src/liveness/crop-schedule';
 
 describe('decideGuidance', () => {
   const centred = { x: 0.375, y: 0.3, w: 0.25, h: 0.4 };
@@ -90,5 +97,75 @@ describe('cameraErrorCode', () => {
   it('maps anything without a name to camera-failed', () => {
     expect(cameraErrorCode(undefined)).toBe('camera-failed');
     expect(cameraErrorCode('boom')).toBe('camera-failed');
+  });
+});
+
+describe('CropSchedule: each camera frame cropped at most once, ~10 a second, stamped with when it was shown', () => {
+  /** Crops a camera of `interval` ms from 0 to `until` on 16 ms animation frames; `stall` holds a frame back. */
+  function crops(interval: number, until: number, stall?: { from: number; to: number }): number[] {
+    const schedule = new CropSchedule();
+    const taken: number[] = [];
+    let shown = null as FrameOnStepClock | null;
+    for (let now = 0; now <= until; now += 16) {
+      const serial = Math.floor(now / interval);
+      const held = stall && now >= stall.from && now < stall.to;
+      if (!held && serial !== shown?.serial) shown = { serial, at: serial * interval, interval };
+      const t = schedule.next(shown, now);
+      if (t !== null) {
+        schedule.taken(t, shown?.serial ?? null);
+        taken.push(t);
+      }
+    }
+    return taken;
+  }
+  const gaps = (times: number[]) => times.slice(1).map((t, k) => t - times[k]);
+
+  it('crops about 10 frames a second from cameras of 30, 15, 12 and 7.5 frames a second', () => {
+    for (const interval of [1000 / 30, 1000 / 15, 1000 / 12, 1000 / 7.5]) {
+      const taken = crops(interval, 10_000);
+      const rate = (taken.length - 1) / ((taken.at(-1)! - taken[0]) / 1000);
+      expect(rate).toBeGreaterThan(Math.min(7, 1000 / interval - 0.5));
+      expect(rate).toBeLessThanOrEqual(10.5);
+      expect(Math.min(...gaps(taken))).toBeGreaterThanOrEqual(MIN_CROP_GAP_MS);
+      expect(Math.max(...gaps(taken))).toBeLessThanOrEqual(Math.max(2 * FRAME_INTERVAL_MS, interval) + 1);
+      // Each crop is a camera frame's own time: a multiple of its interval.
+      for (const t of taken) expect(Math.abs(t / interval - Math.round(t / interval))).toBeLessThan(0.02);
+    }
+  });
+
+  it('never crops a camera frame twice unless the camera stalls for STALE_FRAME_MS, then keeps every gap in the plan', () => {
+    const taken = crops(1000 / 30, 3000, { from: 1000, to: 1600 });
+    const stalled = taken.filter((t) => t >= 1000 && t < 1600);
+    // Held frames are cropped again every STALE_FRAME_MS (stamped when cropped), and no sooner.
+    expect(gaps(stalled).every((gap) => gap >= STALE_FRAME_MS)).toBe(true);
+    expect(Math.max(...gaps(taken))).toBeLessThanOrEqual(STALE_FRAME_MS + 16);
+    expect(STALE_FRAME_MS + 16).toBeLessThan(FRAME_LIMITS.maxGapMs);
+    // After the stall no burst: gaps stay at least MIN_CROP_GAP_MS, and the rate comes back to ~10 a second.
+    expect(Math.min(...gaps(taken))).toBeGreaterThanOrEqual(MIN_CROP_GAP_MS);
+    expect(taken.filter((t) => t >= 2000).length).toBeLessThanOrEqual(11);
+  });
+
+  it('crops the first frame of a step at once, never dated before the step began', () => {
+    const schedule = new CropSchedule();
+    expect(schedule.next({ serial: 7, at: -40, interval: 33 }, 3)).toBe(0);
+    expect(new CropSchedule().next(null, 3)).toBe(3);
+  });
+
+  it('without frame callbacks, crops on animation frames every ~100 ms as before', () => {
+    const schedule = new CropSchedule();
+    schedule.taken(0, null);
+    expect(schedule.next(null, 50)).toBeNull();
+    expect(schedule.next(null, 93)).toBe(93);
+    schedule.taken(93, null);
+    expect(schedule.next(null, 150)).toBeNull();
+    expect(schedule.next(null, 192)).toBe(192);
+  });
+
+  it("at the step's end takes any frame at least the plan's smallest gap after the last", () => {
+    const schedule = new CropSchedule();
+    schedule.taken(2400, 7);
+    expect(schedule.next({ serial: 7, at: 2400, interval: 33 }, 2420, true)).toBeNull();
+    expect(schedule.next({ serial: 7, at: 2400, interval: 33 }, 2440, true)).toBe(2440);
+    expect(schedule.next({ serial: 8, at: 2436, interval: 33 }, 2450, true)).toBe(2436);
   });
 });

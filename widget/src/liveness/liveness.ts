@@ -15,6 +15,7 @@ import type { OverlayPhase } from './overlay';
 import { LivenessOverlay } from './overlay';
 import { overlayTextsFor } from './overlay-texts';
 import { DetectionCost, runAttempt, runGuidance } from './step-player';
+import { VideoFrameClock } from './video-frames';
 
 export { LivenessCaptureError, LivenessServiceError };
 
@@ -40,6 +41,7 @@ export const runLiveness: RunLiveness = async (options) => {
   const trackerLoading = FaceTracker.load(options.serviceBase);
   trackerLoading.catch(() => undefined);
   let stream: MediaStream | null = null;
+  let frames: VideoFrameClock | null = null;
   try {
     phase('intro');
     await untilAborted(startClicked, cancel.signal);
@@ -48,7 +50,8 @@ export const runLiveness: RunLiveness = async (options) => {
     await untilAborted(attachStream(overlay.video, stream), cancel.signal);
     const tracker = await untilAborted(trackerLoading, cancel.signal);
     const grabber = new FrameGrabber(overlay.video);
-    const session = { video: overlay.video, tracker, grabber, overlay, cost: new DetectionCost() };
+    frames = new VideoFrameClock(overlay.video);
+    const session = { video: overlay.video, tracker, grabber, overlay, cost: new DetectionCost(), frames };
     const client = new AttemptClient(options.serviceBase, options.challengeId);
     const maxAttempts = options.liveness.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     for (let number = 1; ; number++) {
@@ -70,6 +73,7 @@ export const runLiveness: RunLiveness = async (options) => {
     throw new LivenessCaptureError('camera-failed', String(error));
   } finally {
     options.signal.removeEventListener('abort', onAbort);
+    frames?.stop();
     stopCamera(stream);
     overlay.remove();
     // Whether it was used, is still loading or failed: the landmarker's WebAssembly memory is freed.

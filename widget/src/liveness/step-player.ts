@@ -20,9 +20,8 @@ import { landmarkBox } from './frame-summary';
 import { SteadyGate, decideGuidance } from './guidance';
 import type { FaceTracker } from './landmarker';
 import type { LivenessOverlay } from './overlay';
-
-/** One frame every 100 ms: FRAME_LIMITS.targetFps. */
-export const FRAME_INTERVAL_MS = 1000 / FRAME_LIMITS.targetFps;
+import type { ShownFrame, VideoFrameClock } from './video-frames';
+import { CropSchedule, FRAME_INTERVAL_MS } from './crop-schedule';
 
 /**
  * During a step a detection runs between two frames only when it should end before the next frame is due
@@ -81,6 +80,8 @@ export interface CaptureSession {
   signal: AbortSignal;
   /** How long detections take on this device, measured in the guidance and during steps. */
   cost: DetectionCost;
+  /** Which camera frame the video shows, where the browser tells. */
+  frames: VideoFrameClock;
 }
 
 /** Resolves with the face's box once the face has been `ok` for the guidance's steady time. */
@@ -143,34 +144,39 @@ export async function playStep(
   await animationFrame(signal);
   const revealedAt = performance.now();
   const pending: Promise<WireFrame | null>[] = [];
-  let lastT = -Infinity;
+  const schedule = new CropSchedule();
   // The face's box from the guidance or the previous step is fresh.
   let lastDetect = performance.now();
   overlay.showStep(step.kind);
   if (step.kind === 'prompt') overlay.showPrompt(step.action);
-  const capture = (t: number) => {
+  const capture = (t: number, shown: ShownFrame | null) => {
     const canvas = grabber.grab(tracking.face);
     const i = tracking.nextIndex++;
     pending.push(sealFrame(grabber, canvas, keying, { attempt, step: step.index, i, t }));
-    lastT = t;
+    schedule.taken(t, shown?.serial ?? null);
   };
   for (;;) {
     const now = await animationFrame(signal);
-    // The frame first, before the slower detection: its time is when the video frame was read.
-    const t = Math.round(performance.now() - revealedAt);
+    // The frame first, before the slower detection.
+    const sinceReveal = Math.round(performance.now() - revealedAt);
+    const shown = session.frames.current();
+    const onStepClock = shown && { ...shown, at: shown.presentedAt - revealedAt };
     if (now - revealedAt > step.durationMs) {
       // A late animation frame (a stalled device) still gives the step its frame near the end.
-      if (lastT < step.durationMs - FRAME_INTERVAL_MS && t - lastT >= FRAME_LIMITS.minGapMs) {
-        if (t <= step.durationMs + FRAME_LIMITS.overrunMs) capture(t);
+      if (schedule.last < step.durationMs - FRAME_INTERVAL_MS) {
+        const t = schedule.next(onStepClock, sinceReveal, true);
+        if (t !== null && t <= step.durationMs + FRAME_LIMITS.overrunMs) capture(t, shown);
       }
       break;
     }
     if (step.kind === 'flashes') overlay.showFlash(flashAt(step, now - revealedAt));
+    const t = schedule.next(onStepClock, sinceReveal);
     // Never both in one animation frame: the detection's time then falls between two frames, not before one.
-    if (t - lastT >= FRAME_INTERVAL_MS - 8) capture(t);
+    if (t !== null) capture(t, shown);
     else if (
       step.kind !== 'flashes' &&
-      (tracking.cost.fits(t - lastT) || (now - lastDetect >= STEP_DETECT_FALLBACK_MS && tracking.cost.affordable()))
+      (tracking.cost.fits(sinceReveal - schedule.last) ||
+        (now - lastDetect >= STEP_DETECT_FALLBACK_MS && tracking.cost.affordable()))
     ) {
       lastDetect = now;
       const boxes = tracking.cost.measure(() => faceBoxes(session, now));
