@@ -12,7 +12,7 @@ import {
   measureFlashResponse,
 } from '../../src/liveness/checks/flash-response.check';
 import type { FlashStep } from '../../src/protocol/liveness-plan';
-import { deriveAttemptPlan } from '../../src/protocol/liveness-plan';
+import { FLASH_COLOURS, deriveAttemptPlan, flashWindows } from '../../src/protocol/liveness-plan';
 import type { RealModels } from '../support/liveness';
 import { loadRealModels } from '../support/liveness';
 import type { LightOptions, SourceFrame } from '../support/screen-light';
@@ -96,6 +96,28 @@ describe('flash response: genuine (tier (i) screen-light stand-in on real frames
       const onset = (options.latencyMs ?? 150) + (options.paintLateMs ?? 0) / 2;
       expect(Math.abs(m.onsetMs - onset)).toBeLessThan(60);
     }
+  });
+});
+
+describe('flash response: a camera that delivers frames unevenly', () => {
+  it('passes when a short colour, the only one to light a channel, has frames near its edges only', async () => {
+    // The browser suite's case: a 300 ms yellow is the only colour with green, and the camera's frames fell
+    // at its edges (the widget sends each camera frame once, at the time it was shown).
+    const colours = [5, 3, 2, 5, 0, 2];
+    const durations = [500, 300, 500, 400, 300, 400];
+    const flashes = colours.map((colour, k) => ({ colour, rgb: FLASH_COLOURS[colour], durationMs: durations[k] }));
+    const lit = durations.reduce((a, b) => a + b, 0);
+    const step: FlashStep = { index: 3, kind: 'flashes', leadMs: 400, tailMs: 600, flashes, durationMs: 1000 + lit };
+    const latencyMs = 150;
+    const yellow = flashWindows(step)[1];
+    const all = await simulateFlashStep(clips[0], step, { latencyMs, seed: 11 });
+    // Leave out every frame that saw the middle of the yellow: none is left ≥ 80 ms from its changes.
+    const uneven = all.filter((f) => f.t - latencyMs < yellow.start + 70 || f.t - latencyMs > yellow.end - 50);
+    expect(uneven.length).toBeLessThan(all.length);
+    const m = measureFlashResponse(uneven, step)!;
+    console.log(row('yellow seen at its edges only', m));
+    expect(checkFlashResponse(uneven, step).reasons).toEqual([]);
+    expect(m.direction).toBeGreaterThan(FLASH_THRESHOLDS.minDirection);
   });
 });
 

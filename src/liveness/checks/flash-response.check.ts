@@ -251,10 +251,15 @@ export function measureFlashResponse(frames: readonly AnalysedFrame[], step: Fla
     return e.reduce((s, x) => s + (x[c] - mean) ** 2, 0) / e.length;
   });
   // Whether the face follows this sequence (fit, colour direction) is judged between the colour changes,
-  // where the paint's timing cannot decide a frame's colour.
+  // where the paint's timing cannot decide a frame's colour. Unless those frames never see a lit channel lit,
+  // or never unlit: its gain would be undetermined and read as none. A camera that delivers frames unevenly
+  // can leave a short colour with frames near its edges only (browser suite: a 300 ms yellow, the one colour
+  // that lit green, had none between; three cooperative attempts failed `flash-colour-mismatch` so).
   const settled = settledFrames(windows, series.t, onsetMs);
-  const between = <T>(values: readonly T[]): T[] =>
-    settled.length >= th.minFrames ? settled.map((i) => values[i]) : [...values];
+  const decides =
+    settled.length >= th.minFrames &&
+    channels.every((c) => settled.some((i) => e[i][c] > 0.5) && settled.some((i) => e[i][c] < 0.5));
+  const between = <T>(values: readonly T[]): T[] => (decides ? settled.map((i) => values[i]) : [...values]);
   const timedFit = fitRegion(between(skin), between(e));
   // Ratios of gains use every frame: a frame of the wrong colour dilutes every region's gain alike, and more
   // frames steady the ratio.
